@@ -1,0 +1,174 @@
+/**
+ * The InitPlan: the only data the native `ocirt-init` receives.
+ *
+ * Every decision is already made here: paths are absolute host paths or absolute
+ * container paths, flags are numbers, names are resolved to numbers. The init executes
+ * the plan in order and reports `{errno, syscall, path, stage}` when a step fails.
+ *
+ * Wire format: JSON, sent on the sync socket as a 4-byte little-endian length followed
+ * by the UTF-8 text. 64-bit values that may exceed 2^53 (rlimits, capability masks)
+ * travel as decimal strings so the C++ side parses them exactly. The state JSON that
+ * in-container hooks read on stdin is sent later, once the init's host pid is known
+ * (see src/lifecycle/sync-protocol.ts).
+ */
+
+export const INIT_PLAN_VERSION = 1;
+
+/** Clone flags of the namespaces (linux/sched.h). */
+export const CLONE_NEWNS = 0x00020000;
+export const CLONE_NEWCGROUP = 0x02000000;
+export const CLONE_NEWUTS = 0x04000000;
+export const CLONE_NEWIPC = 0x08000000;
+export const CLONE_NEWUSER = 0x10000000;
+export const CLONE_NEWPID = 0x20000000;
+export const CLONE_NEWNET = 0x40000000;
+export const CLONE_NEWTIME = 0x00000080;
+
+export interface NamespaceJoin {
+  /** CLONE_NEW* flag of the namespace kind, handed to setns(2) as nstype. */
+  flag: number;
+  /** Host path of the namespace file, e.g. /proc/123/ns/net. */
+  path: string;
+}
+
+export interface TimeOffset {
+  secs: number;
+  nanosecs: number;
+}
+
+export interface PlanMount {
+  /** Host path (bind) or a filesystem's source string ("proc", "tmpfs", a device). */
+  source: string;
+  /** Absolute path inside the container; resolved inside the rootfs by the init. */
+  destination: string;
+  /** Filesystem type for mount(2); "" for binds. */
+  fstype: string;
+  /** MS_* flags for the first mount(2) call (includes MS_BIND|MS_REC for binds). */
+  flags: number;
+  /** Filesystem-specific data string (e.g. "mode=755,size=65536k"). */
+  data: string;
+  /**
+   * Flags applied with a second MS_REMOUNT|MS_BIND call after a bind mount (ro, nosuid,
+   * nodev, noexec, relatime...). 0 when no remount is needed.
+   */
+  remountFlags: number;
+  /** Propagation changes applied one mount(2) call each after mounting (MS_SHARED...). */
+  propagation: number[];
+  /**
+   * What to create at the destination when it is missing: "dir", or "file" for a bind of
+   * a non-directory source.
+   */
+  createAs: 'dir' | 'file';
+  /** Refuse the mount when the destination (or any component) is a symlink: /proc, /sys. */
+  noSymlinks: boolean;
+}
+
+export interface PlanDevice {
+  /** Absolute path inside the container (/dev/null). */
+  path: string;
+  /** S_IFCHR, S_IFBLK or S_IFIFO | permission bits, as for mknod(2). */
+  mode: number;
+  major: number;
+  minor: number;
+  uid: number;
+  gid: number;
+  /** Bind-mount the host's device node instead of mknod (user namespaces). */
+  bind: boolean;
+}
+
+export interface PlanSymlink {
+  target: string;
+  /** Absolute path inside the container. */
+  link: string;
+}
+
+export interface PlanHook {
+  path: string;
+  /** Full argv including argv[0]; defaults to [path]. */
+  args: string[];
+  env: string[];
+  /** Seconds; 0 means no timeout. */
+  timeout: number;
+}
+
+export interface PlanRlimit {
+  /** RLIMIT_* number. */
+  resource: number;
+  soft: string;
+  hard: string;
+}
+
+export interface PlanCapabilities {
+  /** Bitmasks as decimal strings (capabilities reach bit 40, beyond 32-bit). */
+  bounding: string;
+  effective: string;
+  inheritable: string;
+  permitted: string;
+  ambient: string;
+}
+
+export interface PlanProcess {
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  /** -1 leaves the umask as it is (0022 by default like runc). */
+  umask: number;
+  capabilities: PlanCapabilities;
+  rlimits: PlanRlimit[];
+  noNewPrivileges: boolean;
+  /** null: leave unchanged. */
+  oomScoreAdj: number | null;
+  /** Value of PATH used to look up args[0] when it has no slash. */
+  searchPath: string;
+}
+
+export interface InitPlan {
+  version: typeof INIT_PLAN_VERSION;
+  containerId: string;
+
+  /** Namespaces to join, in this order (a user namespace first). */
+  joinNamespaces: NamespaceJoin[];
+  /** CLONE_NEW* flags of the namespaces to create (CLONE_NEWUSER included). */
+  createNamespaces: number;
+  /** With CLONE_NEWUSER: the init waits until the runtime has written the id maps. */
+  waitForIdMaps: boolean;
+  /** With CLONE_NEWTIME: offsets written to /proc/self/timens_offsets. */
+  timeOffsets: { monotonic?: TimeOffset; boottime?: TimeOffset } | null;
+
+  /** Host path of the exec fifo the init blocks on until `start`. */
+  execFifo: string;
+
+  /** Absolute host path of the container's root filesystem. */
+  rootfs: string;
+  /** MS_* propagation flags applied to "/" in the new mount namespace first. */
+  rootPropagation: number;
+  /** Make the rootfs bind mount a private mount before pivot (when the rootPropagation is not shared). */
+  makeRootfsPrivate: boolean;
+  noPivot: boolean;
+  readonlyRoot: boolean;
+  /** false when the container shares the caller's mount namespace: no rootfs set-up at all. */
+  setupRootfs: boolean;
+  mounts: PlanMount[];
+  devices: PlanDevice[];
+  devSymlinks: PlanSymlink[];
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  /** Key in /proc/sys form (net/ipv4/ip_forward) and value. */
+  sysctl: { path: string; value: string }[];
+  hostname: string | null;
+  domainname: string | null;
+
+  process: PlanProcess;
+  /** Number of fds from 3 upwards passed to the process (--preserve-fds, LISTEN_FDS). */
+  preserveFds: number;
+
+  hooks: {
+    /** Run by the init in the container's namespaces, before pivot_root. */
+    createContainer: PlanHook[];
+    /** Run by the init after `start`, just before exec of the user process. */
+    startContainer: PlanHook[];
+  };
+}
