@@ -1,0 +1,44 @@
+{
+  "target_defaults": {
+    "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"],
+    "cflags_cc!": ["-fno-rtti"],
+    "defines": ["_GNU_SOURCE"]
+  },
+  "targets": [
+    {
+      "target_name": "ocirt",
+      "sources": [
+        "src/napi/addon.cc",
+        "src/napi/wait_process.cc",
+        "src/napi/process_control.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-fno-exceptions"]
+    },
+    {
+      "target_name": "ocirt-init",
+      "type": "executable",
+      "sources": [
+        "src/core/json.cc",
+        "src/core/plan.cc",
+        "src/core/sync_channel.cc",
+        "src/core/sys_error.cc",
+        "src/init/main.cc",
+        "src/init/bootstrap.cc",
+        "src/init/namespaces.cc",
+        "src/init/resolve_in_root.cc",
+        "src/init/mounts.cc",
+        "src/init/rootfs.cc",
+        "src/init/devices.cc",
+        "src/init/credentials.cc",
+        "src/init/hooks.cc",
+        "src/init/exec_process.cc",
+        "src/init/container_init.cc",
+        "src/init/self_protect.cc"
+      ],
+      "include_dirs": ["src"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc", "-s"]
+    }
+  ]
+}

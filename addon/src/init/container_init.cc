@@ -1,0 +1,96 @@
+// Stage 2: the container's init. Sets up the rootfs and the process, tells the runtime it
+// is ready, blocks on the exec fifo until `start`, then becomes the user process.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/sync_channel.h"
+#include "core/sys_error.h"
+#include "init/init.h"
+
+namespace ocirt {
+
+namespace {
+void write_file(const std::string& path, const std::string& value) {
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) die_errno("open", path);
+  if (write(fd, value.data(), value.size()) < 0) die_errno("write", path);
+  close(fd);
+}
+
+void setup_rootfs(int sync_fd, const Plan& plan, const std::string& creating_state) {
+  prepare_root(plan);
+  int root_fd = open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) die_errno("open", plan.rootfs);
+  set_stage("mounts");
+  for (const auto& m : plan.mounts) mount_one(root_fd, m);
+  create_devices(root_fd, plan);
+  create_symlinks(root_fd, plan);
+  close(root_fd);
+  set_stage("hooks");
+  request_and_wait(sync_fd, "{\"type\":\"hooks\"}");
+  // createContainer hooks run in the container's namespaces before pivot_root, so their
+  // paths resolve on the host's filesystem as the spec requires.
+  if (chdir(plan.rootfs.c_str()) != 0) die_errno("chdir", plan.rootfs);
+  run_hooks("createContainer", plan.create_container_hooks, creating_state);
+  enter_root(plan);
+  readonly_paths(plan);
+  mask_paths(plan);
+}
+
+void setup_system(const Plan& plan) {
+  set_stage("system");
+  if (plan.has_hostname && sethostname(plan.hostname.data(), plan.hostname.size()) != 0)
+    die_errno("sethostname", plan.hostname);
+  if (plan.has_domainname && setdomainname(plan.domainname.data(), plan.domainname.size()) != 0)
+    die_errno("setdomainname", plan.domainname);
+  for (const auto& s : plan.sysctl) write_file("/proc/sys/" + s.first, s.second);
+  if (plan.process.has_oom_score_adj)
+    write_file("/proc/self/oom_score_adj", std::to_string(plan.process.oom_score_adj));
+}
+
+void wait_for_start(int fifo_fd) {
+  set_stage("start");
+  int w = open(fd_path(fifo_fd).c_str(), O_WRONLY | O_CLOEXEC);
+  if (w < 0) die_errno("open", "exec fifo");
+  if (write(w, "0", 1) != 1) die_errno("write", "exec fifo");
+  close(w);
+  close(fifo_fd);
+}
+}  // namespace
+
+void run_init(int sync_fd, const Plan& plan, int fifo_fd) {
+  set_stage("init");
+  umask(0);
+  JsonValue states = receive_message(sync_fd, "state");
+  std::string creating = states["creating"].str();
+  std::string created = states["created"].str();
+
+  if (plan.setup_rootfs) {
+    setup_rootfs(sync_fd, plan, creating);
+  } else {
+    request_and_wait(sync_fd, "{\"type\":\"hooks\"}");
+    run_hooks("createContainer", plan.create_container_hooks, creating);
+  }
+  setup_system(plan);
+  if (plan.readonly_root) make_root_readonly();
+
+  set_stage("process");
+  if (chdir(plan.process.cwd.c_str()) != 0) die_errno("chdir", plan.process.cwd);
+  std::string exe = find_executable(plan.process);
+  apply_rlimits(plan.process);
+  apply_credentials(plan.process);
+
+  if (!send_line(sync_fd, "{\"type\":\"ready\"}")) die_errno("write", "sync channel");
+  close(sync_fd);
+  set_report_fd(-1);
+
+  wait_for_start(fifo_fd);
+  run_hooks("startContainer", plan.start_container_hooks, created);
+  if (plan.process.umask >= 0) umask(mode_t(plan.process.umask));
+  reset_signals();
+  exec_process(plan.process, exe);
+}
+
+}  // namespace ocirt

@@ -1,0 +1,34 @@
+// ocirt-init: executes an InitPlan received on the sync fd given as argv[1].
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/sync_channel.h"
+#include "core/sys_error.h"
+#include "init/init.h"
+
+using namespace ocirt;
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    static const char usage[] = "ocirt-init is started by ocirt; it is not a command to run by hand\n";
+    ssize_t ignored = write(2, usage, sizeof usage - 1);
+    (void)ignored;
+    return 2;
+  }
+  int sync_fd = atoi(argv[1]);
+  if (sync_fd < 3) return 2;
+  ensure_sealed_copy(argc, argv);
+  set_report_fd(sync_fd);
+  // Every fd from the sync fd upwards is the runtime's or leaked by a caller: none may
+  // reach the container process. fds 3..sync_fd-1 are the preserved ones.
+  if (syscall(SYS_close_range, sync_fd, ~0U, CLOSE_RANGE_CLOEXEC) != 0) die_errno("close_range", "");
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die_errno("prctl", "PR_SET_DUMPABLE");
+
+  JsonValue message = receive_message(sync_fd, "plan");
+  Plan plan = plan_from_json(message["plan"]);
+  run_bootstrap(sync_fd, plan);
+}

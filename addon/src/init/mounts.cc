@@ -1,0 +1,59 @@
+#include <errno.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "core/sys_error.h"
+#include "init/init.h"
+
+namespace ocirt {
+
+// Flags the kernel locks on a mount that came from a more privileged mount namespace:
+// a bind remount must repeat them or it fails with EPERM.
+unsigned long locked_flags(const std::string& path) {
+  struct statvfs st;
+  if (statvfs(path.c_str(), &st) != 0) return 0;
+  unsigned long f = 0;
+  if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  if (st.f_flag & ST_RDONLY) f |= MS_RDONLY;
+  return f;
+}
+
+void remount_keeping_locked(const std::string& target, unsigned long flags, const std::string& report_path) {
+  if (mount("", target.c_str(), nullptr, flags | MS_REMOUNT | MS_BIND, nullptr) == 0) return;
+  if (errno != EPERM) die_errno("remount", report_path);
+  unsigned long atime_mask = MS_NOATIME | MS_RELATIME | MS_STRICTATIME;
+  unsigned long locked = locked_flags(target);
+  unsigned long merged = flags | (locked & ~MS_RDONLY);
+  if (flags & atime_mask) merged = (merged & ~atime_mask) | (flags & atime_mask);
+  if (mount("", target.c_str(), nullptr, merged | MS_REMOUNT | MS_BIND, nullptr) != 0) die_errno("remount", report_path);
+}
+
+void mount_one(int root_fd, const PlanMount& m) {
+  int target = open_or_create_in_root(root_fd, m.destination, m.create_file, m.no_symlinks);
+  std::string target_path = fd_path(target);
+  const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
+  const char* data = m.data.empty() ? nullptr : m.data.c_str();
+  if (mount(m.source.c_str(), target_path.c_str(), fstype, m.flags, data) != 0) {
+    int err = errno;
+    die_errno_code(err, "mount", m.source + " on " + m.destination);
+  }
+  close(target);
+  if (!m.remount_flags && m.propagation.empty()) return;
+
+  // The old handle refers to what lies under the new mount: open the mount itself.
+  int mounted = open_in_root(root_fd, m.destination, m.no_symlinks);
+  if (mounted < 0) die_errno("openat2", m.destination);
+  std::string mounted_path = fd_path(mounted);
+  if (m.remount_flags) remount_keeping_locked(mounted_path, m.remount_flags & ~(MS_REMOUNT | MS_BIND), m.destination);
+  for (unsigned long p : m.propagation)
+    if (mount("", mounted_path.c_str(), nullptr, p, nullptr) != 0) die_errno("mount propagation", m.destination);
+  close(mounted);
+}
+
+}  // namespace ocirt

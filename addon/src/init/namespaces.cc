@@ -1,0 +1,66 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "core/sync_channel.h"
+#include "core/sys_error.h"
+#include "init/init.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace ocirt {
+
+void join_namespaces(const Plan& plan) {
+  // Open them all first: after joining a mount namespace the host paths are gone.
+  std::vector<int> fds;
+  for (const auto& ns : plan.join_namespaces) {
+    int fd = open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die_errno("open", ns.path);
+    fds.push_back(fd);
+  }
+  for (size_t i = 0; i < fds.size(); i++) {
+    if (setns(fds[i], plan.join_namespaces[i].flag) != 0) die_errno("setns", plan.join_namespaces[i].path);
+    close(fds[i]);
+  }
+}
+
+static void write_time_offsets(const Plan& plan) {
+  std::string text;
+  if (plan.monotonic.set)
+    text += "monotonic " + std::to_string(plan.monotonic.secs) + " " + std::to_string(plan.monotonic.nanosecs) + "\n";
+  if (plan.boottime.set)
+    text += "boottime " + std::to_string(plan.boottime.secs) + " " + std::to_string(plan.boottime.nanosecs) + "\n";
+  if (text.empty()) return;
+  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open", "/proc/self/timens_offsets");
+  // One write per line: the kernel parses a single offset per write.
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start) + 1;
+    if (write(fd, text.data() + start, end - start) < 0) die_errno("write", "/proc/self/timens_offsets");
+    start = end;
+  }
+  close(fd);
+}
+
+void create_namespaces(int sync_fd, const Plan& plan) {
+  int flags = plan.create_namespaces;
+  if (flags & CLONE_NEWUSER) {
+    if (unshare(CLONE_NEWUSER) != 0) die_errno("unshare", "user namespace");
+    // The runtime, outside the namespace, writes uid_map/gid_map for this process.
+    if (plan.wait_for_id_maps) request_and_wait(sync_fd, "{\"type\":\"idmap\"}");
+    if (setresgid(0, 0, 0) != 0 && errno != EINVAL) die_errno("setresgid", "0");
+    if (setresuid(0, 0, 0) != 0 && errno != EINVAL) die_errno("setresuid", "0");
+    flags &= ~CLONE_NEWUSER;
+  }
+  if (flags && unshare(flags) != 0) die_errno("unshare", "namespaces");
+  if (flags & CLONE_NEWTIME) write_time_offsets(plan);
+}
+
+}  // namespace ocirt

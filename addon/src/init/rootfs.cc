@@ -1,0 +1,131 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/sys_error.h"
+#include "init/init.h"
+
+namespace ocirt {
+
+namespace {
+// Mount point of the longest mountinfo entry that is a prefix of path.
+std::string parent_mount_of(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line, best = "/";
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, devno, root, mount_point;
+    f >> id >> parent >> devno >> root >> mount_point;
+    bool prefix = path.compare(0, mount_point.size(), mount_point) == 0 &&
+                  (path.size() == mount_point.size() || path[mount_point.size()] == '/' || mount_point == "/");
+    if (prefix && mount_point.size() > best.size()) best = mount_point;
+  }
+  return best;
+}
+}  // namespace
+
+void prepare_root(const Plan& plan) {
+  set_stage("rootfs");
+  if (mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) != 0) die_errno("mount propagation", "/");
+  // pivot_root refuses a new root whose parent mount is shared.
+  if (plan.make_rootfs_private) {
+    std::string parent = parent_mount_of(plan.rootfs);
+    if (mount(nullptr, parent.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) die_errno("mount private", parent);
+  }
+  if (mount(plan.rootfs.c_str(), plan.rootfs.c_str(), "bind", MS_BIND | MS_REC, nullptr) != 0)
+    die_errno("mount bind", plan.rootfs);
+}
+
+void enter_root(const Plan& plan) {
+  set_stage("pivot");
+  int new_root = open(plan.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (new_root < 0) die_errno("open", plan.rootfs);
+  if (fchdir(new_root) != 0) die_errno("chdir", plan.rootfs);
+  if (plan.no_pivot) {
+    if (mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0) die_errno("mount move", plan.rootfs);
+    if (chroot(".") != 0) die_errno("chroot", plan.rootfs);
+  } else {
+    int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (old_root < 0) die_errno("open", "/");
+    if (syscall(SYS_pivot_root, ".", ".") != 0) die_errno("pivot_root", plan.rootfs);
+    // The old root is now stacked under the new one; detach it without letting the
+    // unmount propagate back to the host.
+    if (fchdir(old_root) != 0) die_errno("chdir", "old root");
+    if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) die_errno("mount slave", "old root");
+    if (umount2(".", MNT_DETACH) != 0) die_errno("umount2", "old root");
+    close(old_root);
+  }
+  if (chdir("/") != 0) die_errno("chdir", "/");
+  close(new_root);
+}
+
+void mask_paths(const Plan& plan) {
+  if (plan.masked_paths.empty()) return;
+  set_stage("masked paths");
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) die_errno("open", "/");
+  // The null device used to cover files must be the real one, not what the image put at
+  // /dev/null (CVE-2025-31133).
+  int null_fd = open_in_root(root, "/dev/null", true);
+  struct stat st;
+  if (null_fd < 0 || fstat(null_fd, &st) != 0) die_errno("open", "/dev/null");
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+    die_message("/dev/null in the container is not the null device; refusing to mask paths with it", "/dev/null");
+  std::string null_path = fd_path(null_fd);
+  for (const auto& p : plan.masked_paths) {
+    int target = open_in_root(root, p, false);
+    if (target < 0) {
+      if (errno == ENOENT) continue;
+      die_errno("openat2", p);
+    }
+    struct stat ts;
+    if (fstat(target, &ts) != 0) die_errno("fstat", p);
+    std::string target_path = fd_path(target);
+    int rc = S_ISDIR(ts.st_mode)
+                 ? mount("tmpfs", target_path.c_str(), "tmpfs", MS_RDONLY, nullptr)
+                 : mount(null_path.c_str(), target_path.c_str(), nullptr, MS_BIND, nullptr);
+    if (rc != 0) die_errno("mount", "masked path " + p);
+    close(target);
+  }
+  close(null_fd);
+  close(root);
+}
+
+void readonly_paths(const Plan& plan) {
+  if (plan.readonly_paths.empty()) return;
+  set_stage("readonly paths");
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) die_errno("open", "/");
+  for (const auto& p : plan.readonly_paths) {
+    int target = open_in_root(root, p, false);
+    if (target < 0) {
+      if (errno == ENOENT) continue;
+      die_errno("openat2", p);
+    }
+    std::string target_path = fd_path(target);
+    if (mount(target_path.c_str(), target_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+      die_errno("mount bind", "readonly path " + p);
+    close(target);
+    int mounted = open_in_root(root, p, false);
+    if (mounted < 0) die_errno("openat2", p);
+    remount_keeping_locked(fd_path(mounted), MS_RDONLY, "readonly path " + p);
+    close(mounted);
+  }
+  close(root);
+}
+
+void make_root_readonly() {
+  set_stage("readonly root");
+  remount_keeping_locked("/", MS_RDONLY, "/");
+}
+
+}  // namespace ocirt

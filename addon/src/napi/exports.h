@@ -1,0 +1,7 @@
+#pragma once
+#include <napi.h>
+
+namespace ocirt {
+void register_process_control(Napi::Env env, Napi::Object exports);
+void register_wait_process(Napi::Env env, Napi::Object exports);
+}  // namespace ocirt

@@ -1,0 +1,36 @@
+import { intOption, stringOption } from '../args';
+import type { CommandDef, ParsedCommand } from '../command-def';
+import type { CommandContext } from '../context';
+import { createOptionDefs, preservedFdCount } from './create-options';
+
+export const def: CommandDef = {
+  name: 'create',
+  summary: 'create a container from a bundle; it waits for `start` to run its process',
+  args: [{ name: 'container-id', required: true }],
+  options: createOptionDefs,
+};
+
+export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
+  const { createContainer } = require('../../lifecycle/create') as typeof import('../../lifecycle/create');
+  const id = p.args[0];
+  try {
+    await createContainer({
+      root: ctx.root,
+      id,
+      bundle: stringOption(p, 'bundle') ?? '.',
+      pidFile: stringOption(p, 'pid-file'),
+      noPivot: p.options['no-pivot'] === true,
+      preserveFds: preservedFdCount(intOption(p, 'preserve-fds', 0)),
+      warn: (m) => ctx.reporter.warn(m),
+    });
+  } catch (err) {
+    prefix(err, `create ${id}`);
+    throw err;
+  }
+  return 0;
+}
+
+/** Prefixes an error message with the command and id, once. */
+export function prefix(err: unknown, what: string): void {
+  if (err instanceof Error && !err.message.startsWith(what)) err.message = `${what}: ${err.message}`;
+}

@@ -1,0 +1,35 @@
+import { boolOption, intOption, stringOption } from '../args';
+import type { CommandDef, ParsedCommand } from '../command-def';
+import type { CommandContext } from '../context';
+import { prefix } from './create';
+import { createOptionDefs, preservedFdCount } from './create-options';
+
+export const def: CommandDef = {
+  name: 'run',
+  summary: 'create and start a container; wait for it and exit with its status unless --detach',
+  args: [{ name: 'container-id', required: true }],
+  options: [...createOptionDefs, { name: 'detach', short: 'd', description: 'return once the container has started' }],
+};
+
+export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
+  const { runContainer } = require('../../lifecycle/run') as typeof import('../../lifecycle/run');
+  const id = p.args[0];
+  try {
+    return await runContainer(
+      {
+        root: ctx.root,
+        id,
+        bundle: stringOption(p, 'bundle') ?? '.',
+        pidFile: stringOption(p, 'pid-file'),
+        noPivot: boolOption(p, 'no-pivot'),
+        preserveFds: preservedFdCount(intOption(p, 'preserve-fds', 0)),
+        detach: boolOption(p, 'detach'),
+        warn: (m) => ctx.reporter.warn(m),
+      },
+      (m) => ctx.reporter.warn(m),
+    );
+  } catch (err) {
+    prefix(err, `run ${id}`);
+    throw err;
+  }
+}

@@ -1,0 +1,21 @@
+import type { CommandDef, ParsedCommand } from '../command-def';
+import type { CommandContext } from '../context';
+import { prefix } from './create';
+
+export const def: CommandDef = {
+  name: 'start',
+  summary: 'run the process of a created container',
+  args: [{ name: 'container-id', required: true }],
+  options: [],
+};
+
+export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
+  const { startContainer } = require('../../lifecycle/start') as typeof import('../../lifecycle/start');
+  try {
+    await startContainer(ctx.root, p.args[0], (m) => ctx.reporter.warn(m));
+  } catch (err) {
+    prefix(err, `start ${p.args[0]}`);
+    throw err;
+  }
+  return 0;
+}

@@ -1,0 +1,71 @@
+import { UsageError } from './args';
+import type { CommandDef, ParsedCommand } from './command-def';
+import type { CommandContext } from './context';
+import { parseGlobals } from './globals';
+import { describeError, Reporter } from './report';
+
+export interface CommandModule {
+  def: CommandDef;
+  run(parsed: ParsedCommand, ctx: CommandContext): Promise<number>;
+}
+
+/** Verb → module, required only when that verb runs. */
+export const COMMANDS: Record<string, () => CommandModule> = {
+  create: () => require('./commands/create'),
+  start: () => require('./commands/start'),
+  state: () => require('./commands/state'),
+  kill: () => require('./commands/kill'),
+  delete: () => require('./commands/delete'),
+  run: () => require('./commands/run'),
+  list: () => require('./commands/list'),
+  validate: () => require('./commands/validate'),
+};
+
+export const VERSION = '0.1.0';
+export const SPEC_VERSION = '1.3.0';
+
+export async function main(argv: string[]): Promise<number> {
+  let reporter = new Reporter({ logFormat: 'text', debug: false });
+  let debug = false;
+  try {
+    const { globals, verb, rest } = parseGlobals(argv);
+    debug = globals.debug;
+    reporter = new Reporter(globals);
+    if (globals.version) {
+      process.stdout.write(`ocirt version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+      return 0;
+    }
+    if (!verb || globals.help || verb === 'help') {
+      const { printHelp } = require('./help') as typeof import('./help');
+      printHelp(verb === 'help' ? rest[0] : verb && globals.help ? verb : undefined);
+      return verb || globals.help ? 0 : 1;
+    }
+    const load = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
+    if (!load) throw new UsageError(`unknown command ${JSON.stringify(verb)} (see ocirt --help)`);
+    const mod = load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      const { printHelp } = require('./help') as typeof import('./help');
+      printHelp(verb);
+      return 0;
+    }
+    const { parseCommandArgs } = require('./args') as typeof import('./args');
+    const parsed = parseCommandArgs(mod.def, rest);
+    const { defaultRoot } = require('../state/store') as typeof import('../state/store');
+    return await mod.run(parsed, { globals, root: globals.root ?? defaultRoot(), reporter });
+  } catch (err) {
+    reporter.error(describeError(err, debug));
+    return (err as { exitCode?: number }).exitCode ?? 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`ocirt: internal error: ${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

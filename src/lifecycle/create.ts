@@ -1,0 +1,179 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Socket } from 'node:net';
+import { CgroupfsPlacement } from '../cgroups/cgroupfs';
+import { initExecutablePath } from '../native/binding';
+import { OcirtError } from '../native/error';
+import { compilePlan } from '../plan/from-spec';
+import { gatherHostFacts } from '../plan/host-facts';
+import type { InitPlan } from '../plan/init-plan';
+import type { Spec } from '../spec/types';
+import { EXEC_FIFO } from '../state/layout';
+import { readStartTime } from '../state/liveness';
+import type { ContainerRecord } from '../state/record';
+import { StateStore } from '../state/store';
+import { nowRfc3339Nano } from '../util/rfc3339';
+import { loadBundle } from './bundle';
+import { runHooks, type HookState } from './hooks';
+import { writeIdMaps } from './id-maps';
+import { writePidFile } from './pid-file';
+import { destroyContainer } from './destroy';
+import { initError, SyncChannel } from './sync-protocol';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  noPivot?: boolean;
+  preserveFds?: number;
+  /** Called with each config warning (e.g. defaults filled in). */
+  warn?: (message: string) => void;
+}
+
+const OCI_VERSION = '1.3.0';
+
+/**
+ * `create`: returns once the init exists with every namespace, mount and cgroup in
+ * place, the prestart/createRuntime/createContainer hooks have run and the pid file is
+ * written. The init then blocks on the exec fifo until `start`. Any failure removes
+ * everything made so far: state dir, cgroups, the init.
+ */
+export async function createContainer(opts: CreateOptions): Promise<ContainerRecord> {
+  const store = new StateStore(opts.root);
+  store.dir(opts.id); // validates the id before anything else is touched
+  const bundle = loadBundle(opts.bundle);
+  for (const w of bundle.warnings) opts.warn?.(`config.json: ${w.pointer}: ${w.reason}`);
+  const spec = bundle.spec;
+
+  store.ensureRoot();
+  const stateDir = store.reserve(opts.id);
+  const cgroups = new CgroupfsPlacement(spec.linux?.cgroupsPath ?? opts.id);
+  const record: ContainerRecord = {
+    stateVersion: 1,
+    ociVersion: OCI_VERSION,
+    id: opts.id,
+    bundle: bundle.dir,
+    rootfs: bundle.rootfs,
+    pid: 0,
+    initStartTime: '',
+    created: nowRfc3339Nano(),
+    owner: '',
+    annotations: spec.annotations ?? {},
+    status: 'creating',
+    hooks: { poststart: spec.hooks?.poststart ?? [], poststop: spec.hooks?.poststop ?? [] },
+    cgroup: cgroups.record(),
+    namespaces: (spec.linux?.namespaces ?? []).map((n) => (n.path ? { type: n.type, path: n.path } : { type: n.type })),
+    sharesPidNamespace: !(spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
+    rootless: false,
+    execFifo: path.join(stateDir, EXEC_FIFO),
+  };
+
+  let initPid = 0;
+  let bootstrapPid = 0;
+  try {
+    cgroups.create();
+    const plan = compilePlan(spec, {
+      containerId: opts.id,
+      bundle: bundle.dir,
+      execFifo: record.execFifo,
+      noPivot: opts.noPivot ?? false,
+      preserveFds: opts.preserveFds ?? 0,
+      host: gatherHostFacts(spec, bundle.dir, cgroups.layout()),
+    });
+    // Written before the init exists so that `delete --force` can clean up after a
+    // create that was killed half-way.
+    store.write(record);
+    await runInit(plan, spec, record, cgroups, (pid) => {
+      initPid = pid;
+      record.pid = pid;
+      record.initStartTime = readStartTime(pid) ?? '';
+      store.write(record);
+    }, (pid) => (bootstrapPid = pid));
+    record.status = 'created';
+    store.write(record);
+    if (opts.pidFile) writePidFile(opts.pidFile, initPid);
+    return record;
+  } catch (err) {
+    if (bootstrapPid > 0) safeKill(bootstrapPid);
+    destroyContainer(record, { killInit: true });
+    cgroups.rollback();
+    store.remove(opts.id);
+    throw err;
+  }
+}
+
+async function runInit(
+  plan: InitPlan,
+  spec: Spec,
+  record: ContainerRecord,
+  cgroups: CgroupfsPlacement,
+  onInitPid: (pid: number) => void,
+  onBootstrapPid: (pid: number) => void,
+): Promise<void> {
+  const preserved = Array.from({ length: plan.preserveFds }, (_, i) => 3 + i);
+  const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...preserved, 'pipe'];
+  const child = spawn(initExecutablePath(), [String(3 + plan.preserveFds)], { stdio, env: {} });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const spawnFailed = new Promise<never>((_, reject) =>
+    child.on('error', (err) => reject(OcirtError.fromNode(`start ${initExecutablePath()}`, err))),
+  );
+  if (!child.pid) await spawnFailed;
+  onBootstrapPid(child.pid!);
+  const channel = new SyncChannel(child.stdio[3 + plan.preserveFds] as Socket);
+  try {
+    // The init joins its cgroup before it creates anything, so every process it forks,
+    // and a new cgroup namespace, start there.
+    cgroups.join(child.pid!);
+    channel.send({ type: 'plan', plan });
+    const hookState = (status: string): HookState => ({
+      ociVersion: record.ociVersion,
+      id: record.id,
+      status,
+      pid: record.pid,
+      bundle: record.bundle,
+      annotations: record.annotations,
+    });
+    for (;;) {
+      const m = await Promise.race([channel.next(), spawnFailed]);
+      if (m === null) {
+        const code = await exited;
+        throw new OcirtError(`container init exited before it was ready${code ? ` (exit status ${code})` : ''}`);
+      }
+      switch (m.type) {
+        case 'error':
+          throw initError(record.id, m);
+        case 'idmap':
+          writeIdMaps(child.pid!, spec);
+          channel.send({ type: 'ack' });
+          break;
+        case 'pid':
+          onInitPid(m.pid);
+          channel.send({
+            type: 'state',
+            creating: JSON.stringify(hookState('creating')),
+            created: JSON.stringify(hookState('created')),
+          });
+          break;
+        case 'hooks':
+          await runHooks('prestart', spec.hooks?.prestart ?? [], hookState('creating'));
+          await runHooks('createRuntime', spec.hooks?.createRuntime ?? [], hookState('creating'));
+          channel.send({ type: 'ack' });
+          break;
+        case 'ready':
+          return;
+      }
+    }
+  } finally {
+    channel.close();
+  }
+}
+
+function safeKill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}

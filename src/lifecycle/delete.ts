@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { OcirtError } from '../native/error';
+import { StateStore } from '../state/store';
+import { loadContainer } from './container';
+import { destroyContainer } from './destroy';
+import { runHooksWarning } from './hooks';
+import { hookBase } from './start';
+
+/**
+ * `delete [--force] ID`: a created or stopped container is removed; a running or
+ * paused one only with --force (killed first). poststop hooks run last.
+ */
+export async function deleteContainer(root: string, id: string, force: boolean, warn: (m: string) => void): Promise<void> {
+  const store = new StateStore(root);
+  store.dir(id); // id check
+  let loaded;
+  try {
+    loaded = loadContainer(root, id);
+  } catch (err) {
+    // A create killed before state.json existed leaves only the directory.
+    const dir = path.join(store.root, id);
+    if (fs.existsSync(dir) && !fs.existsSync(path.join(dir, 'state.json'))) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (force) return;
+    }
+    if (force && err instanceof OcirtError && /does not exist/.test(err.message)) return;
+    throw err;
+  }
+  const { record, status } = loaded;
+  if ((status === 'running' || status === 'paused') && !force) {
+    throw new OcirtError(`cannot delete container ${id} that is not stopped: ${status}`);
+  }
+  if (status === 'paused') thaw(record.cgroup.paths);
+  destroyContainer(record, { killInit: true });
+  await runHooksWarning('poststop', record.hooks.poststop, { ...hookBase(record), status: 'stopped' }, warn);
+  store.remove(id);
+}
+
+function thaw(paths: Record<string, string>): void {
+  try {
+    if (paths.freezer) fs.writeFileSync(path.join(paths.freezer, 'freezer.state'), 'THAWED');
+    if (paths.unified) fs.writeFileSync(path.join(paths.unified, 'cgroup.freeze'), '0');
+  } catch {
+    // the cgroup may already be gone
+  }
+}

@@ -1,0 +1,32 @@
+import * as fs from 'node:fs';
+import { cgroupPids, removeDirs } from '../cgroups/cgroupfs';
+import { readStartTime } from '../state/liveness';
+import type { ContainerRecord } from '../state/record';
+import { signalIfSame, waitGone } from './signal-process';
+
+const SIGKILL = 9;
+
+/**
+ * Tears down what a container holds on the host: its processes (SIGKILL), then its
+ * cgroups. The state directory is removed by the caller, after poststop hooks.
+ */
+export function destroyContainer(record: ContainerRecord, opts: { killInit: boolean }): void {
+  if (record.pid > 0 && record.initStartTime && opts.killInit) {
+    if (signalIfSame(record.pid, record.initStartTime, SIGKILL)) waitGone(record.pid, record.initStartTime);
+  }
+  // Without its own pid namespace the container's other processes outlive the init.
+  if (record.sharesPidNamespace) killCgroupProcesses(record.cgroup.paths);
+  removeDirs(Object.values(record.cgroup.paths).filter((d) => fs.existsSync(d)));
+  fs.rmSync(record.execFifo, { force: true });
+}
+
+function killCgroupProcesses(paths: Record<string, string>): void {
+  for (let round = 0; round < 10; round++) {
+    const pids = cgroupPids(paths);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      const start = readStartTime(pid);
+      if (start && signalIfSame(pid, start, SIGKILL)) waitGone(pid, start, 1000);
+    }
+  }
+}

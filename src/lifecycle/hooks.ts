@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { OcirtError } from '../native/error';
+import type { Hook } from '../state/record';
+
+export type HookKind = 'prestart' | 'createRuntime' | 'poststart' | 'poststop';
+
+/** The state a hook reads on its stdin (runtime-spec "state"). */
+export interface HookState {
+  ociVersion: string;
+  id: string;
+  status: string;
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
+
+/**
+ * Runs one hook in the runtime's namespaces: argv and env exactly as configured (no
+ * variable of ours), the state JSON on stdin, its output on our stderr (stdout belongs
+ * to the engine), killed when its timeout passes.
+ */
+export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<void> {
+  const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
+  const env: Record<string, string> = {};
+  for (const e of hook.env ?? []) {
+    const eq = e.indexOf('=');
+    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 2, 2] });
+    let timedOut = false;
+    const timer =
+      hook.timeout && hook.timeout > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, hook.timeout * 1000)
+        : undefined;
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(JSON.stringify(state));
+    child.on('error', (err) => {
+      if (timer) clearTimeout(timer);
+      reject(OcirtError.fromNode(`${kind} hook ${hook.path}`, err));
+    });
+    child.on('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (timedOut) reject(new OcirtError(`${kind} hook ${hook.path} timed out after ${hook.timeout}s`, { stage: kind }));
+      else if (code === 0) resolve();
+      else reject(new OcirtError(`${kind} hook ${hook.path} failed: ${signal ? `signal ${signal}` : `exit status ${code}`}`, { stage: kind }));
+    });
+  });
+}
+
+/** Runs hooks in order; the first failure stops the rest and is thrown. */
+export async function runHooks(kind: HookKind, hooks: Hook[], state: HookState): Promise<void> {
+  for (const h of hooks) await runHook(kind, h, state);
+}
+
+/**
+ * poststart and poststop failures do not fail the command (runtime-spec): each is
+ * reported as a warning and the remaining hooks still run.
+ */
+export async function runHooksWarning(kind: HookKind, hooks: Hook[], state: HookState, warn: (msg: string) => void): Promise<void> {
+  for (const h of hooks) {
+    try {
+      await runHook(kind, h, state);
+    } catch (err) {
+      warn((err as Error).message);
+    }
+  }
+}

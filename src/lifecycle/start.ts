@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import { OcirtError } from '../native/error';
+import { isSameProcess } from '../state/liveness';
+import { sleepMs } from '../util/sleep';
+import { loadContainer } from './container';
+import { runHooksWarning } from './hooks';
+
+/**
+ * `start`: opens the exec fifo for reading, which releases the init blocked on it, and
+ * waits for its byte. The fifo is opened non-blocking so a dead init cannot hang us.
+ */
+export async function startContainer(root: string, id: string, warn: (m: string) => void): Promise<void> {
+  const { store, record, status } = loadContainer(root, id);
+  if (status === 'stopped') throw new OcirtError('cannot start a container that has stopped');
+  if (status !== 'created') throw new OcirtError(`cannot start an already ${status} container`);
+
+  let fd: number;
+  try {
+    fd = fs.openSync(record.execFifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    throw OcirtError.fromNode(`open exec fifo ${record.execFifo}`, err);
+  }
+  try {
+    const buf = Buffer.alloc(1);
+    for (;;) {
+      let n = 0;
+      try {
+        n = fs.readSync(fd, buf, 0, 1, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw OcirtError.fromNode('read exec fifo', err);
+      }
+      if (n === 1) break;
+      if (!isSameProcess(record.pid, record.initStartTime)) throw new OcirtError('container init exited before start');
+      sleepMs(1);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.rmSync(record.execFifo, { force: true });
+  record.status = 'running';
+  store.write(record);
+  await runHooksWarning('poststart', record.hooks.poststart, { ...hookBase(record), status: 'running' }, warn);
+}
+
+export function hookBase(record: { ociVersion: string; id: string; pid: number; bundle: string; annotations: Record<string, string> }) {
+  return { ociVersion: record.ociVersion, id: record.id, pid: record.pid, bundle: record.bundle, annotations: record.annotations };
+}

@@ -1,0 +1,78 @@
+import type { Spec } from '../spec/types';
+import { INIT_PLAN_VERSION, type InitPlan } from './init-plan';
+import { translateDevices } from './devices';
+import { translateInitHooks } from './hooks';
+import { translateMounts } from './mounts';
+import { translateNamespaces, type NamespacePlan } from './namespaces';
+import type { PlanOptions } from './plan-options';
+import { planError, pointer } from './plan-error';
+import { translateProcess } from './process';
+import { translateRootfs } from './rootfs';
+import { translateSysctl } from './sysctl';
+
+export type { CgroupHierarchy, CgroupLayout, HostFacts, PlanOptions } from './plan-options';
+
+/**
+ * Spec + options → the InitPlan the native init executes. Pure: no file system, no
+ * clock, no environment; the same input always gives the same plan. Refuses what it
+ * cannot turn into a plan with an OcirtError `<json pointer>: <reason>`.
+ */
+export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
+  const ns = translateNamespaces(spec.linux);
+  checkUts(spec, ns);
+  const rootfs = translateRootfs(spec, opts.bundle, opts.noPivot);
+  const process = translateProcess(spec.process, {
+    unknown: opts.unknownCapabilities ?? 'error',
+    capLastCap: opts.host.capLastCap,
+  });
+  const { mounts, symlinks: mountSymlinks } = translateMounts(spec.mounts, {
+    bundle: opts.bundle,
+    sourceKinds: opts.host.sourceKinds,
+    cgroup: opts.host.cgroup,
+    cgroupNamespace: ns.has.has('cgroup'),
+  });
+  const { devices, devSymlinks } = translateDevices(spec.linux?.devices, {
+    userNamespace: ns.has.has('user'),
+    hasKcore: opts.host.hasKcore,
+    mounts,
+  });
+
+  return {
+    version: INIT_PLAN_VERSION,
+    containerId: opts.containerId,
+    joinNamespaces: ns.joinNamespaces,
+    createNamespaces: ns.createNamespaces,
+    waitForIdMaps: ns.waitForIdMaps,
+    timeOffsets: ns.timeOffsets,
+    execFifo: opts.execFifo,
+    ...rootfs,
+    // translateNamespaces refuses a config without a mount namespace (created or joined).
+    setupRootfs: ns.has.has('mount'),
+    mounts,
+    devices,
+    // Stop-gap: the cgroup v1 co-mount links travel with the /dev links until the plan
+    // has a field of their own (they are created after all mounts, like those).
+    devSymlinks: [...devSymlinks, ...mountSymlinks],
+    maskedPaths: [...(spec.linux?.maskedPaths ?? [])],
+    readonlyPaths: [...(spec.linux?.readonlyPaths ?? [])],
+    sysctl: translateSysctl(spec.linux?.sysctl),
+    hostname: nonEmpty(spec.hostname),
+    domainname: nonEmpty(spec.domainname),
+    process,
+    preserveFds: opts.preserveFds,
+    hooks: translateInitHooks(spec.hooks, process.env),
+  };
+}
+
+/** runc: sethostname/setdomainname only with a uts namespace; "" means "leave it". */
+function checkUts(spec: Spec, ns: NamespacePlan): void {
+  for (const field of ['hostname', 'domainname'] as const) {
+    if (spec[field] && !ns.has.has('uts')) {
+      throw planError(pointer(field), `unable to set ${field} without a private UTS namespace`);
+    }
+  }
+}
+
+function nonEmpty(s: string | undefined): string | null {
+  return s === undefined || s === '' ? null : s;
+}

@@ -1,0 +1,112 @@
+import type { Mount } from '../spec/types';
+import type { PlanMount, PlanSymlink } from './init-plan';
+import { expandCgroupMount } from './cgroup-mounts';
+import { MS_BIND, MS_REC, MS_REMOUNT } from './mount-flags';
+import { bindRemountFlags, isBindMount, parseMountOptions } from './mount-options';
+import { containerPath, hostPath } from './paths';
+import type { CgroupLayout } from './plan-options';
+import { planError, pointer } from './plan-error';
+
+export interface MountContext {
+  bundle: string;
+  sourceKinds: Record<string, 'dir' | 'file'>;
+  cgroup: CgroupLayout;
+  /** The container creates or joins a cgroup namespace. */
+  cgroupNamespace: boolean;
+}
+
+export interface MountsPlan {
+  mounts: PlanMount[];
+  /** Symlinks that belong with the mounts (cgroup v1 co-mounts), absolute container paths. */
+  symlinks: PlanSymlink[];
+}
+
+const NO_SYMLINK_TYPES = new Set(['proc', 'sysfs']);
+const NO_SYMLINK_DESTINATIONS = new Set(['/proc', '/sys']);
+
+/** spec.mounts → PlanMount[], in order; a "cgroup" mount expands to several. */
+export function translateMounts(specMounts: readonly Mount[] | undefined, ctx: MountContext): MountsPlan {
+  const mounts: PlanMount[] = [];
+  const symlinks: PlanSymlink[] = [];
+  (specMounts ?? []).forEach((m, i) => {
+    const at = pointer('mounts', i);
+    const options = parseMountOptions(m.options, `${at}/options`);
+    if (options.idmap || m.uidMappings !== undefined || m.gidMappings !== undefined) {
+      throw planError(at, 'idmapped mounts are not supported yet');
+    }
+    const destination = containerPath(m.destination);
+    if (isBindMount(m.type, options)) {
+      mounts.push(translateBind(m, i, options, ctx));
+    } else if (m.type === 'cgroup') {
+      const expanded = expandCgroupMount(
+        { destination, source: m.source ?? 'cgroup', options, at },
+        ctx.cgroup,
+        ctx.cgroupNamespace,
+      );
+      mounts.push(...expanded.mounts);
+      symlinks.push(...expanded.symlinks);
+    } else {
+      if (!m.type) throw planError(`${at}/type`, 'a mount that is not a bind mount needs a type');
+      mounts.push({
+        source: m.source ?? '',
+        destination,
+        fstype: m.type,
+        flags: options.flags,
+        data: options.data,
+        remountFlags: 0,
+        propagation: options.propagation,
+        createAs: 'dir',
+        noSymlinks: NO_SYMLINK_TYPES.has(m.type) || NO_SYMLINK_DESTINATIONS.has(destination),
+      });
+    }
+  });
+  return { mounts, symlinks };
+}
+
+/**
+ * A bind mount: the first mount(2) only binds (MS_BIND, MS_REC for rbind, MS_REMOUNT
+ * if the config asked for "remount"); the other flags are applied by a second
+ * MS_REMOUNT|MS_BIND call. Filesystem data is refused, as runc does: the kernel would
+ * ignore it.
+ */
+function translateBind(m: Mount, i: number, options: ReturnType<typeof parseMountOptions>, ctx: MountContext): PlanMount {
+  const at = pointer('mounts', i);
+  if (options.data !== '') {
+    throw planError(`${at}/options`, `bind mounts cannot have any filesystem-specific options applied (${options.data})`);
+  }
+  if (!m.source) throw planError(`${at}/source`, 'a bind mount needs a source');
+  const source = hostPath(ctx.bundle, m.source);
+  const kind = ctx.sourceKinds[source];
+  if (kind === undefined) throw planError(`${at}/source`, `mount source ${source} does not exist`);
+  const destination = containerPath(m.destination);
+  return {
+    source,
+    destination,
+    fstype: '',
+    flags: MS_BIND | (options.flags & (MS_REC | MS_REMOUNT)),
+    data: '',
+    remountFlags: bindRemountFlags(options),
+    propagation: options.propagation,
+    createAs: kind === 'file' ? 'file' : 'dir',
+    noSymlinks: NO_SYMLINK_DESTINATIONS.has(destination),
+  };
+}
+
+/**
+ * The host paths of the bind mount sources, resolved as translateMounts resolves them:
+ * what host-facts.ts must stat. Mounts with options the compiler refuses are skipped
+ * (compilePlan reports them).
+ */
+export function bindSourcePaths(specMounts: readonly Mount[] | undefined, bundle: string): string[] {
+  const paths: string[] = [];
+  (specMounts ?? []).forEach((m, i) => {
+    let bind: boolean;
+    try {
+      bind = isBindMount(m.type, parseMountOptions(m.options, pointer('mounts', i, 'options')));
+    } catch {
+      return;
+    }
+    if (bind && m.source) paths.push(hostPath(bundle, m.source));
+  });
+  return paths;
+}
