@@ -20,6 +20,8 @@ const ajv = new Ajv({
   allErrors: true,
   strict: false,
   messages: false,
+  // Inline the small integer-range definitions: their names then appear in schemaPath.
+  inlineRefs: 3,
   code: { source: true, esm: false, lines: true },
 });
 

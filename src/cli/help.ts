@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { GLOBAL_OPTIONS, type CommandDef, type OptionDef } from './command-def';
-import { COMMANDS, VERSION } from './main';
+import { COMMANDS, VERSION } from './registry';
 
 function flagText(o: OptionDef): string {
   const long = `--${o.name}${o.value ? ` <${o.value}>` : ''}`;

@@ -1,28 +1,7 @@
 import { UsageError } from './args';
-import type { CommandDef, ParsedCommand } from './command-def';
-import type { CommandContext } from './context';
 import { parseGlobals } from './globals';
+import { COMMANDS, SPEC_VERSION, VERSION } from './registry';
 import { describeError, Reporter } from './report';
-
-export interface CommandModule {
-  def: CommandDef;
-  run(parsed: ParsedCommand, ctx: CommandContext): Promise<number>;
-}
-
-/** Verb → module, required only when that verb runs. */
-export const COMMANDS: Record<string, () => CommandModule> = {
-  create: () => require('./commands/create'),
-  start: () => require('./commands/start'),
-  state: () => require('./commands/state'),
-  kill: () => require('./commands/kill'),
-  delete: () => require('./commands/delete'),
-  run: () => require('./commands/run'),
-  list: () => require('./commands/list'),
-  validate: () => require('./commands/validate'),
-};
-
-export const VERSION = '0.1.0';
-export const SPEC_VERSION = '1.3.0';
 
 export async function main(argv: string[]): Promise<number> {
   let reporter = new Reporter({ logFormat: 'text', debug: false });

@@ -23,7 +23,7 @@ export interface BundleReport {
 }
 
 export function inspectBundle(bundle: string): BundleReport {
-  const dir = path.resolve(bundle);
+  const dir = absoluteBundleDir(bundle);
   const file = path.join(dir, 'config.json');
   let text: string;
   try {
@@ -56,4 +56,15 @@ export function loadBundle(bundle: string): LoadedBundle {
     throw new OcirtError(r.problems.length === 1 ? text : `invalid bundle:\n${text}`);
   }
   return { dir: r.dir, spec: r.spec, rootfs: r.rootfs, warnings: r.warnings };
+}
+
+function absoluteBundleDir(bundle: string): string {
+  if (path.isAbsolute(bundle)) return path.normalize(bundle);
+  let cwd: string;
+  try {
+    cwd = process.cwd();
+  } catch (err) {
+    throw OcirtError.fromNode(`bundle ${bundle}: the current directory is gone`, err);
+  }
+  return path.resolve(cwd, bundle);
 }

@@ -8,7 +8,20 @@ export interface NativeBinding {
   waitForExit(pid: number): Promise<{ code: number | null; signal: number | null }>;
 }
 
-const BUILD_DIR = path.join(__dirname, '..', '..', 'addon', 'build', 'Release');
+/**
+ * The package root, found from this file's place: dist/native/ for the compiled library,
+ * dist/bundle/commands/ for the CLI's bundles.
+ */
+function packageRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 4; i++) {
+    dir = path.dirname(dir);
+    if (path.basename(dir) === 'dist') return path.dirname(dir);
+  }
+  return path.resolve(__dirname, '..', '..');
+}
+
+const BUILD_DIR = path.join(packageRoot(), 'addon', 'build', 'Release');
 
 let binding: NativeBinding | undefined;
 

@@ -8,6 +8,12 @@
 // beyond 2^53; in particular 18446744073709551615 (RLIM_INFINITY, "unlimited")
 // arrives as 2^64. Consumers treat any value >= 2^64 - 1 as "unlimited".
 
+import type { LinuxResources } from './types-resources';
+import type { LinuxSeccomp } from './types-seccomp';
+
+export type * from './types-resources';
+export type * from './types-seccomp';
+
 export interface Spec {
   ociVersion: string;
   process?: Process;
@@ -232,186 +238,6 @@ export interface Linux {
   memoryPolicy?: LinuxMemoryPolicy;
 }
 
-// ---- cgroup resources ----
-
-/** One rule of the device controller's allow/deny list. */
-export interface LinuxDeviceCgroup {
-  allow: boolean;
-  /** "a" (all), "c" or "b". */
-  type?: string;
-  major?: number;
-  minor?: number;
-  /** Any combination of "r", "w", "m". */
-  access?: string;
-}
-
-export interface LinuxMemory {
-  limit?: number;
-  reservation?: number;
-  swap?: number;
-  /** Deprecated: ignored on cgroup v2. */
-  kernel?: number;
-  kernelTCP?: number;
-  swappiness?: number;
-  disableOOMKiller?: boolean;
-  useHierarchy?: boolean;
-  checkBeforeUpdate?: boolean;
-}
-
-export interface LinuxCPU {
-  shares?: number;
-  quota?: number;
-  burst?: number;
-  period?: number;
-  realtimeRuntime?: number;
-  realtimePeriod?: number;
-  cpus?: string;
-  mems?: string;
-  idle?: number;
-}
-
-export interface LinuxPids {
-  /** -1 or 0 (some engines) mean "max". */
-  limit?: number;
-}
-
-export interface LinuxBlockIODevice {
-  major: number;
-  minor: number;
-}
-
-export interface LinuxWeightDevice extends LinuxBlockIODevice {
-  weight?: number;
-  leafWeight?: number;
-}
-
-export interface LinuxThrottleDevice extends LinuxBlockIODevice {
-  rate: number;
-}
-
-export interface LinuxBlockIO {
-  weight?: number;
-  leafWeight?: number;
-  weightDevice?: LinuxWeightDevice[];
-  throttleReadBpsDevice?: LinuxThrottleDevice[];
-  throttleWriteBpsDevice?: LinuxThrottleDevice[];
-  throttleReadIOPSDevice?: LinuxThrottleDevice[];
-  throttleWriteIOPSDevice?: LinuxThrottleDevice[];
-}
-
-export interface LinuxHugepageLimit {
-  /** e.g. "2MB", "1GB". */
-  pageSize: string;
-  limit: number;
-}
-
-export interface LinuxInterfacePriority {
-  name: string;
-  priority: number;
-}
-
-export interface LinuxNetwork {
-  classID?: number;
-  priorities?: LinuxInterfacePriority[];
-}
-
-export interface LinuxRdma {
-  hcaHandles?: number;
-  hcaObjects?: number;
-}
-
-export interface LinuxResources {
-  devices?: LinuxDeviceCgroup[];
-  memory?: LinuxMemory;
-  cpu?: LinuxCPU;
-  pids?: LinuxPids;
-  blockIO?: LinuxBlockIO;
-  hugepageLimits?: LinuxHugepageLimit[];
-  network?: LinuxNetwork;
-  /** Keyed by RDMA device name. */
-  rdma?: Record<string, LinuxRdma>;
-  /** cgroup v2 file name → value, e.g. {"memory.high": "1G"}. */
-  unified?: Record<string, string>;
-}
-
-// ---- seccomp ----
-
-export type LinuxSeccompAction =
-  | 'SCMP_ACT_KILL'
-  | 'SCMP_ACT_KILL_PROCESS'
-  | 'SCMP_ACT_KILL_THREAD'
-  | 'SCMP_ACT_TRAP'
-  | 'SCMP_ACT_ERRNO'
-  | 'SCMP_ACT_TRACE'
-  | 'SCMP_ACT_ALLOW'
-  | 'SCMP_ACT_LOG'
-  | 'SCMP_ACT_NOTIFY';
-
-export type LinuxSeccompOperator =
-  | 'SCMP_CMP_NE'
-  | 'SCMP_CMP_LT'
-  | 'SCMP_CMP_LE'
-  | 'SCMP_CMP_EQ'
-  | 'SCMP_CMP_GE'
-  | 'SCMP_CMP_GT'
-  | 'SCMP_CMP_MASKED_EQ';
-
-export type LinuxSeccompFlag =
-  | 'SECCOMP_FILTER_FLAG_TSYNC'
-  | 'SECCOMP_FILTER_FLAG_LOG'
-  | 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'
-  | 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV';
-
-export type LinuxSeccompArch =
-  | 'SCMP_ARCH_X86'
-  | 'SCMP_ARCH_X86_64'
-  | 'SCMP_ARCH_X32'
-  | 'SCMP_ARCH_ARM'
-  | 'SCMP_ARCH_AARCH64'
-  | 'SCMP_ARCH_LOONGARCH64'
-  | 'SCMP_ARCH_M68K'
-  | 'SCMP_ARCH_MIPS'
-  | 'SCMP_ARCH_MIPS64'
-  | 'SCMP_ARCH_MIPS64N32'
-  | 'SCMP_ARCH_MIPSEL'
-  | 'SCMP_ARCH_MIPSEL64'
-  | 'SCMP_ARCH_MIPSEL64N32'
-  | 'SCMP_ARCH_PPC'
-  | 'SCMP_ARCH_PPC64'
-  | 'SCMP_ARCH_PPC64LE'
-  | 'SCMP_ARCH_S390'
-  | 'SCMP_ARCH_S390X'
-  | 'SCMP_ARCH_SH'
-  | 'SCMP_ARCH_SHEB'
-  | 'SCMP_ARCH_PARISC'
-  | 'SCMP_ARCH_PARISC64'
-  | 'SCMP_ARCH_RISCV64';
-
-export interface LinuxSeccompArg {
-  index: number;
-  value: number;
-  valueTwo?: number;
-  op: LinuxSeccompOperator;
-}
-
-export interface LinuxSyscall {
-  names: string[];
-  action: LinuxSeccompAction;
-  errnoRet?: number;
-  args?: LinuxSeccompArg[];
-}
-
-export interface LinuxSeccomp {
-  defaultAction: LinuxSeccompAction;
-  defaultErrnoRet?: number;
-  architectures?: LinuxSeccompArch[];
-  flags?: LinuxSeccompFlag[];
-  /** Unix socket that receives the SCMP_ACT_NOTIFY listener fd. */
-  listenerPath?: string;
-  listenerMetadata?: string;
-  syscalls?: LinuxSyscall[];
-}
-
 // ---- the rest of linux ----
 
 export interface LinuxIntelRdt {
@@ -455,7 +281,7 @@ export interface LinuxMemoryPolicy {
 
 export interface VM {
   hypervisor?: { path: string; parameters?: string[] };
-  kernel: { path: string; parameters?: string[]; initrd?: string };
+  kernel?: { path: string; parameters?: string[]; initrd?: string };
   image?: { path: string; format: string };
   hwconfig?: Record<string, unknown>;
 }

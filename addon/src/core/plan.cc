@@ -38,6 +38,7 @@ PlanProcess process_from(const JsonValue& p) {
   for (const auto& r : p["rlimits"].items)
     out.rlimits.push_back({int(r["resource"].i64()), r["soft"].u64(), r["hard"].u64()});
   out.no_new_privileges = p["noNewPrivileges"].b();
+  out.create_cwd = p["createCwd"].b();
   out.has_oom_score_adj = !p["oomScoreAdj"].is_null();
   out.oom_score_adj = int(p["oomScoreAdj"].i64());
   if (out.args.empty()) die_message("plan: process.args is empty");

@@ -68,6 +68,8 @@ struct PlanProcess {
   PlanCapabilities caps;
   std::vector<PlanRlimit> rlimits;
   bool no_new_privileges = false;
+  // Create cwd (mkdir -p, 0755, inside the root) when it is missing, as runc does.
+  bool create_cwd = false;
   bool has_oom_score_adj = false;
   int oom_score_adj = 0;
 };

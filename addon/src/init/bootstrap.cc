@@ -13,7 +13,13 @@ namespace {
 // The fifo is made on the host before any namespace changes; the init reopens it through
 // /proc/self/fd for writing after set-up, which blocks until `start` opens it to read.
 int make_exec_fifo(const std::string& path) {
-  if (mkfifo(path.c_str(), 0622) != 0) die_errno("mkfifo", path);
+  // 0622 exactly, whatever umask the runtime has (Node's 022 would leave 0600): the init
+  // may be the root of a user namespace, an "other" to the host, and must still open the
+  // fifo for writing. As runc, which also clears the umask around its mkfifo.
+  mode_t old_umask = umask(0);
+  int rc = mkfifo(path.c_str(), 0622);
+  umask(old_umask);
+  if (rc != 0) die_errno("mkfifo", path);
   int fd = open(path.c_str(), O_PATH | O_CLOEXEC);
   if (fd < 0) die_errno("open", path);
   return fd;

@@ -35,6 +35,11 @@ void setup_rootfs(int sync_fd, const Plan& plan, const std::string& creating_sta
   if (chdir(plan.rootfs.c_str()) != 0) die_errno("chdir", plan.rootfs);
   run_hooks("createContainer", plan.create_container_hooks, creating_state);
   enter_root(plan);
+}
+
+// After the sysctls are written: /proc/sys is usually one of the read-only paths (runc's
+// order: readonly root, hostname, sysctl, then readonly and masked paths).
+void protect_paths(const Plan& plan) {
   readonly_paths(plan);
   mask_paths(plan);
 }
@@ -48,6 +53,16 @@ void setup_system(const Plan& plan) {
   for (const auto& s : plan.sysctl) write_file("/proc/sys/" + s.first, s.second);
   if (plan.process.has_oom_score_adj)
     write_file("/proc/self/oom_score_adj", std::to_string(plan.process.oom_score_adj));
+}
+
+// After pivot_root and before the root may become read-only: the directories are made
+// relative to a handle on "/", never following a symlink out of it.
+void create_cwd(const std::string& cwd) {
+  set_stage("process");
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) die_errno("open", "/");
+  close(open_or_create_in_root(root, cwd, false, false));
+  close(root);
 }
 
 void wait_for_start(int fifo_fd) {
@@ -73,8 +88,10 @@ void run_init(int sync_fd, const Plan& plan, int fifo_fd) {
     request_and_wait(sync_fd, "{\"type\":\"hooks\"}");
     run_hooks("createContainer", plan.create_container_hooks, creating);
   }
-  setup_system(plan);
+  if (plan.process.create_cwd) create_cwd(plan.process.cwd);
   if (plan.readonly_root) make_root_readonly();
+  setup_system(plan);
+  if (plan.setup_rootfs) protect_paths(plan);
 
   set_stage("process");
   if (chdir(plan.process.cwd.c_str()) != 0) die_errno("chdir", plan.process.cwd);

@@ -1,0 +1,37 @@
+import * as path from 'node:path';
+import { cachedRequire } from './cached-require';
+import type { CommandDef, ParsedCommand } from './command-def';
+import type { CommandContext } from './context';
+
+export interface CommandModule {
+  def: CommandDef;
+  run(parsed: ParsedCommand, ctx: CommandContext): Promise<number>;
+}
+
+/**
+ * In the CLI bundle (dist/bundle/main.js) each verb is its own bundle with a V8 code
+ * cache; in the compiled library it is the plain module.
+ */
+function loadCommand(name: string): CommandModule {
+  const file = path.join(__dirname, 'commands', name);
+  return (isBundle ? cachedRequire(`${file}.js`) : require(file)) as CommandModule;
+}
+
+const isBundle = path.basename(__dirname) === 'bundle';
+
+/** Verb → module, required only when that verb runs. */
+export const COMMANDS: Record<string, () => CommandModule> = {
+  create: () => loadCommand('create'),
+  start: () => loadCommand('start'),
+  state: () => loadCommand('state'),
+  kill: () => loadCommand('kill'),
+  delete: () => loadCommand('delete'),
+  run: () => loadCommand('run'),
+  list: () => loadCommand('list'),
+  validate: () => loadCommand('validate'),
+  spec: () => loadCommand('spec'),
+};
+
+export const VERSION = '0.1.0';
+export const SPEC_VERSION = '1.3.0';
+
