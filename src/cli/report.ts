@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { OcirtError } from '../native/error';
+import { isOcirtError, OcirtError } from '../native/error';
 import { nowRfc3339Nano } from '../util/rfc3339';
 import type { Globals } from './globals';
 
@@ -51,7 +51,7 @@ export class Reporter {
 
 /** The text of any error: ours as they are, a bug with a hint (stack only with --debug). */
 export function describeError(err: unknown, debug: boolean): string {
-  if (err instanceof OcirtError) return err.message;
+  if (isOcirtError(err)) return err.message;
   const e = err as Error;
   if (debug && e?.stack) return `internal error: ${e.stack}`;
   return `internal error: ${e?.message ?? String(err)} (run with --debug for details)`;

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OcirtError } from '../native/error';
+import { isOcirtError, OcirtError } from '../native/error';
 import { StateStore } from '../state/store';
 import { loadContainer } from './container';
 import { destroyContainer } from './destroy';
@@ -24,7 +24,7 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
       fs.rmSync(dir, { recursive: true, force: true });
       if (force) return;
     }
-    if (force && err instanceof OcirtError && /does not exist/.test(err.message)) return;
+    if (force && isOcirtError(err) && /does not exist/.test(err.message)) return;
     throw err;
   }
   const { record, status } = loaded;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { cgroupPids, removeDirs } from '../cgroups/cgroupfs';
 import { readStartTime } from '../state/liveness';
 import type { ContainerRecord } from '../state/record';
+import { detachMountsUnder } from './leftover-mounts';
 import { signalIfSame, waitGone } from './signal-process';
 
 const SIGKILL = 9;
@@ -17,6 +18,7 @@ export function destroyContainer(record: ContainerRecord, opts: { killInit: bool
   // Without its own pid namespace the container's other processes outlive the init.
   if (record.sharesPidNamespace) killCgroupProcesses(record.cgroup.paths);
   removeDirs(Object.values(record.cgroup.paths).filter((d) => fs.existsSync(d)));
+  if (!record.namespaces.some((n) => n.type === 'mount')) detachMountsUnder(record.rootfs);
   fs.rmSync(record.execFifo, { force: true });
 }
 

@@ -6,6 +6,8 @@ export interface NativeBinding {
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   waitForExit(pid: number): Promise<{ code: number | null; signal: number | null }>;
+  /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW). */
+  detachMount(path: string): void;
 }
 
 /**

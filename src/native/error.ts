@@ -14,7 +14,18 @@ export interface SysErrorInfo {
  * `code` (EPERM...), `errno`, `syscall` and `path` when a system call failed.
  * Anything else that reaches the CLI is a bug and is reported as such.
  */
+const BRAND = Symbol.for('ocirt.OcirtError');
+
+/**
+ * Whether err is an OcirtError. The CLI's bundles each carry their own copy of this
+ * class, so `instanceof` does not hold across them; the brand does.
+ */
+export function isOcirtError(err: unknown): err is OcirtError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
+}
+
 export class OcirtError extends Error {
+  readonly [BRAND] = true;
   readonly code?: string;
   readonly errno?: number;
   readonly syscall?: string;

@@ -47,7 +47,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     execFifo: opts.execFifo,
     ...rootfs,
     // translateNamespaces refuses a config without a mount namespace (created or joined).
-    setupRootfs: ns.has.has('mount'),
+    ownMountNamespace: ns.has.has('mount'),
     mounts,
     devices,
     // Stop-gap: the cgroup v1 co-mount links travel with the /dev links until the plan

@@ -149,8 +149,12 @@ export interface InitPlan {
   makeRootfsPrivate: boolean;
   noPivot: boolean;
   readonlyRoot: boolean;
-  /** false when the container shares the caller's mount namespace: no rootfs set-up at all. */
-  setupRootfs: boolean;
+  /**
+   * false when config.json has no mount namespace: the mounts are made into the rootfs
+   * in the caller's mount namespace, "/" keeps its propagation, and the init chroots
+   * instead of pivot_root (runc's behaviour). `delete` unmounts what is left.
+   */
+  ownMountNamespace: boolean;
   mounts: PlanMount[];
   devices: PlanDevice[];
   devSymlinks: PlanSymlink[];

@@ -42,10 +42,7 @@ export interface NamespacePlan {
  *
  * Refusals mirror runc (specconv + validate): unknown or duplicated kinds, a user
  * namespace to create without uid/gid mappings, mappings without a user namespace,
- * time offsets without a time namespace to create. Plus: a config without a mount
- * namespace is refused. runc accepts it, but then makes the host's "/" rslave, mounts
- * the config's mounts in the host's mount namespace and only chroots; ocirt does not
- * touch the host's mounts.
+ * time offsets without a time namespace to create.
  */
 export function translateNamespaces(linux: Linux | undefined): NamespacePlan {
   const entries = linux?.namespaces ?? [];
@@ -73,12 +70,6 @@ export function translateNamespaces(linux: Linux | undefined): NamespacePlan {
     }
   });
 
-  if (!has.has('mount')) {
-    throw planError(
-      pointer('linux', 'namespaces'),
-      'a mount namespace is required (running in the host\'s mount namespace is not supported)',
-    );
-  }
   checkUserNamespace(linux, has, created);
 
   const joinNamespaces = JOIN_ORDER.filter((t) => paths.has(t)).map((t) => ({

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
-  TestScope, expectCleanError, lines, ocirtBackground, ocirtToFiles, pidExists, procStatusField, sh, stateOf, waitForStatus,
+  TestScope, expectCleanError, lines, ocirtBackground, ocirtToFiles, pidExists, processesInCgroupOf, procStatusField, sh, stateOf,
+  waitForStatus,
 } from '../helpers/containers';
 import { isRoot } from '../helpers/ocirt-cli';
 
@@ -124,6 +125,41 @@ describe.skipIf(!isRoot)('lifecycle (needs root)', () => {
     expectCleanError(scope.ocirt(['kill', id, 'NOSUCHSIG']), 'unknown signal');
     expect(stateOf(scope.root, id).status).toBe('running');
     expect(scope.ocirt(['delete', '--force', id]).status).toBe(0);
+  });
+
+  it('kill --all signals every process of a container without its own pid namespace', () => {
+    const id = scope.id('killall');
+    const bundle = scope.bundle(sh('sleep 1000 & echo $!; exec sleep 1000'), (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+    });
+    const r = ocirtToFiles(scope.root, ['run', '-d', '--bundle', bundle.dir, id], { dir: bundle.dir });
+    expect(r.status).toBe(0);
+    const background = Number(waitForLine(r.out).trim());
+    expect(background).toBeGreaterThan(1);
+    expect(processesInCgroupOf(id).sort((a, b) => a - b)).toEqual([background, stateOf(scope.root, id).pid].sort((a, b) => a - b));
+    const k = scope.ocirt(['kill', '--all', id, 'KILL']);
+    expect(k.stderr).toBe('');
+    expect(k.status).toBe(0);
+    expect(waitForStatus(scope.root, id, 'stopped')).toBe('stopped');
+    expect(waitUntilGone(() => processesInCgroupOf(id))).toEqual([]);
+    expect(scope.ocirt(['delete', id]).status).toBe(0);
+    expect(scope.leftovers()).toEqual([]);
+  });
+
+  it('delete --force kills every process of a container without its own pid namespace', () => {
+    const id = scope.id('forceall');
+    const bundle = scope.bundle(sh('sleep 1000 & echo $!; exec sleep 1000'), (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+    });
+    const r = ocirtToFiles(scope.root, ['run', '-d', '--bundle', bundle.dir, id], { dir: bundle.dir });
+    expect(r.status).toBe(0);
+    const background = Number(waitForLine(r.out).trim());
+    expect(background).toBeGreaterThan(1);
+    const del = scope.ocirt(['delete', '--force', id]);
+    expect(del.stderr).toBe('');
+    expect(del.status).toBe(0);
+    expect(['Z', 'X', undefined]).toContain(procStatusField(background, 'State')?.[0]);
+    expect(scope.leftovers()).toEqual([]);
   });
 
   it('delete of a created (never started) container kills its init and cleans up', () => {
@@ -308,6 +344,26 @@ function waitForOutput(read: () => string, expected: string, limitMs = 20_000): 
   for (;;) {
     const text = read();
     if (text === expected || Date.now() > until) return text;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+}
+
+/** Polls `list` until it returns an empty array (bounded); returns the last result. */
+function waitUntilGone<T>(list: () => T[], limitMs = 20_000): T[] {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const now = list();
+    if (now.length === 0 || Date.now() > until) return now;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+}
+
+/** Waits (bounded) until the output holds a complete line; returns what it holds. */
+function waitForLine(read: () => string, limitMs = 20_000): string {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const text = read();
+    if (text.includes('\n') || Date.now() > until) return text;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   }
 }

@@ -271,22 +271,4 @@ describe.skipIf(!isRoot)('process (needs root)', () => {
       for (const fd of [fd3, fd4, fd5]) fs.closeSync(fd);
     }
   });
-
-  it('an executable missing in the container fails create with "executable file not found in $PATH" and leaves nothing', () => {
-    const id = scope.id('noexe');
-    const r = scope.run(['no-such-program'], undefined, [], id);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('executable file not found in $PATH');
-    expect(r.stderr).toContain('no-such-program');
-    expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
-    expect(scope.leftovers()).toEqual([]);
-  });
-
-  it('an absolute path that does not exist fails with "no such file or directory"', () => {
-    const id = scope.id('noexe-abs');
-    const r = scope.run(['/usr/bin/nothing-here'], undefined, [], id);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/\/usr\/bin\/nothing-here.*no such file or directory/);
-    expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
-  });
 });

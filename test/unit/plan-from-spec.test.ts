@@ -77,7 +77,7 @@ describe('compilePlan', () => {
       makeRootfsPrivate: false,
       noPivot: false,
       readonlyRoot: true,
-      setupRootfs: true,
+      ownMountNamespace: true,
       mounts: [
         m('proc', '/proc', 'proc', 0, '', true),
         m('tmpfs', '/dev', 'tmpfs', F.MS_NOSUID | F.MS_STRICTATIME, 'mode=755,size=65536k'),

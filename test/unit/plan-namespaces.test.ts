@@ -58,9 +58,12 @@ describe('translateNamespaces', () => {
     expect(translateNamespaces({ namespaces: [{ type: 'time' }, { type: 'mount' }] }).timeOffsets).toBeNull();
   });
 
+  it('lets a container without a mount namespace run in the caller\'s (runc does)', () => {
+    expect(translateNamespaces({ namespaces: [{ type: 'pid' }] }).has.has('mount')).toBe(false);
+    expect(translateNamespaces({}).createNamespaces).toBe(0);
+  });
+
   it.each<[string, Linux, string]>([
-    ['no mount namespace', { namespaces: [{ type: 'pid' }] }, '/linux/namespaces: a mount namespace is required'],
-    ['no linux at all', {}, '/linux/namespaces: a mount namespace is required'],
     ['an unknown type', { namespaces: [{ type: 'mount' }, { type: 'bogus' as 'pid' }] }, '/linux/namespaces/1/type: unknown namespace type "bogus"'],
     ['a duplicate', { namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'pid', path: '/x' }] }, '/linux/namespaces/2: duplicated namespace "pid"'],
     ['a type name runc does not know', { namespaces: [{ type: 'mount' }, { type: 'net' as 'network', path: 'x' }] }, '/linux/namespaces/1/type: unknown'],

@@ -65,7 +65,7 @@ Plan plan_from_json(const JsonValue& v) {
   plan.make_rootfs_private = v["makeRootfsPrivate"].b();
   plan.no_pivot = v["noPivot"].b();
   plan.readonly_root = v["readonlyRoot"].b();
-  plan.setup_rootfs = v["setupRootfs"].b();
+  plan.own_mount_namespace = v["ownMountNamespace"].b();
   for (const auto& m : v["mounts"].items) {
     PlanMount pm;
     pm.source = m["source"].str();
@@ -95,7 +95,7 @@ Plan plan_from_json(const JsonValue& v) {
   plan.preserve_fds = int(v["preserveFds"].i64());
   plan.create_container_hooks = hooks_from(v["hooks"]["createContainer"]);
   plan.start_container_hooks = hooks_from(v["hooks"]["startContainer"]);
-  if (plan.setup_rootfs && (plan.rootfs.empty() || plan.rootfs[0] != '/')) die_message("plan: rootfs must be absolute");
+  if ((plan.rootfs.empty() || plan.rootfs[0] != '/')) die_message("plan: rootfs must be absolute");
   return plan;
 }
 

@@ -86,7 +86,7 @@ struct Plan {
   bool make_rootfs_private = true;
   bool no_pivot = false;
   bool readonly_root = false;
-  bool setup_rootfs = true;
+  bool own_mount_namespace = true;
   std::vector<PlanMount> mounts;
   std::vector<PlanDevice> devices;
   std::vector<PlanSymlink> dev_symlinks;

@@ -82,16 +82,11 @@ void run_init(int sync_fd, const Plan& plan, int fifo_fd) {
   std::string creating = states["creating"].str();
   std::string created = states["created"].str();
 
-  if (plan.setup_rootfs) {
-    setup_rootfs(sync_fd, plan, creating);
-  } else {
-    request_and_wait(sync_fd, "{\"type\":\"hooks\"}");
-    run_hooks("createContainer", plan.create_container_hooks, creating);
-  }
+  setup_rootfs(sync_fd, plan, creating);
   if (plan.process.create_cwd) create_cwd(plan.process.cwd);
   if (plan.readonly_root) make_root_readonly();
   setup_system(plan);
-  if (plan.setup_rootfs) protect_paths(plan);
+  protect_paths(plan);
 
   set_stage("process");
   if (chdir(plan.process.cwd.c_str()) != 0) die_errno("chdir", plan.process.cwd);

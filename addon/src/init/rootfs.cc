@@ -35,6 +35,9 @@ std::string parent_mount_of(const std::string& path) {
 
 void prepare_root(const Plan& plan) {
   set_stage("rootfs");
+  // Without a mount namespace of its own the container's mounts go into the rootfs in
+  // the caller's namespace; the host's own mounts are left as they are.
+  if (!plan.own_mount_namespace) return;
   if (mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) != 0) die_errno("mount propagation", "/");
   // pivot_root refuses a new root whose parent mount is shared.
   if (plan.make_rootfs_private) {
@@ -50,7 +53,9 @@ void enter_root(const Plan& plan) {
   int new_root = open(plan.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (new_root < 0) die_errno("open", plan.rootfs);
   if (fchdir(new_root) != 0) die_errno("chdir", plan.rootfs);
-  if (plan.no_pivot) {
+  if (!plan.own_mount_namespace) {
+    if (chroot(".") != 0) die_errno("chroot", plan.rootfs);
+  } else if (plan.no_pivot) {
     if (mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0) die_errno("mount move", plan.rootfs);
     if (chroot(".") != 0) die_errno("chroot", plan.rootfs);
   } else {
