@@ -58,7 +58,7 @@ describe('translateMounts', () => {
   });
 
   it('ignores filesystem data on a bind mount, as runc and the kernel do', () => {
-    const m = one({ destination: '/x', source: '/host/dir', options: ['rbind', 'mode=755'] });
+    const [m] = one({ destination: '/x', source: '/host/dir', options: ['rbind', 'mode=755'] });
     expect(m.data).toBe('');
     expect(m.flags & F.MS_BIND).toBe(F.MS_BIND);
   });
