@@ -44,6 +44,7 @@ for (const f of fs.readdirSync(bundleDir).filter((f) => f.endsWith('.js'))) {
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, { filename: file });
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, bundleDir);
+  mod.exports.warmUp?.();
   fs.writeFileSync(`${file}.cache`, script.createCachedData());
 }
 

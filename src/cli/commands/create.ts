@@ -34,3 +34,4 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
 export function prefix(err: unknown, what: string): void {
   if (err instanceof Error && !err.message.startsWith(what)) err.message = `${what}: ${err.message}`;
 }
+export { warmUp } from '../warm-up';

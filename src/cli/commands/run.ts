@@ -33,3 +33,4 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
     throw err;
   }
 }
+export { warmUp } from '../warm-up';

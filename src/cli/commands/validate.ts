@@ -26,3 +26,4 @@ export async function run(p: ParsedCommand, _ctx: CommandContext): Promise<numbe
   }
   return report.problems.length === 0 ? 0 : 1;
 }
+export { warmUp } from '../warm-up';
