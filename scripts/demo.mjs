@@ -24,6 +24,8 @@ const rootfs = path.join(bundle, 'rootfs');
 for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'etc']) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
 fs.copyFileSync(busybox, path.join(rootfs, 'bin/busybox'));
 fs.chmodSync(path.join(rootfs, 'bin/busybox'), 0o755);
+fs.writeFileSync(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/:/bin/sh\n');
+fs.writeFileSync(path.join(rootfs, 'etc/group'), 'root:x:0:\n');
 for (const applet of ['sh', 'echo', 'hostname', 'id', 'ps', 'cat', 'ls', 'uname']) fs.symlinkSync('busybox', path.join(rootfs, 'bin', applet));
 
 const spec = spawnSync(ocirt, ['spec', '--bundle', bundle], { stdio: 'inherit' });
