@@ -11,7 +11,9 @@
         "src/napi/addon.cc",
         "src/napi/wait_process.cc",
         "src/napi/process_control.cc",
-        "src/napi/unmount.cc"
+        "src/napi/unmount.cc",
+        "src/napi/cgroup_bpf.cc",
+        "src/napi/cgroup_events.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -19,9 +19,11 @@ export function callerCgroups(text = safeRead('/proc/self/cgroup')): Map<string,
 /**
  * Where the container's cgroup is, for one hierarchy: an absolute cgroupsPath is taken
  * as it is; a relative one (and the default, the container id) is placed under the
- * caller's own cgroup in that hierarchy, as runc does.
+ * caller's own cgroup in that hierarchy, as runc does. On a unified (v2-only) host
+ * runc places it beside the caller's cgroup instead (`besideCaller`): the caller's own
+ * cgroup holds processes, so it could not hand controllers down to a child.
  */
-export function containerCgroupDir(h: HostHierarchy, cgroupsPath: string, caller: Map<string, string>): string {
+export function containerCgroupDir(h: HostHierarchy, cgroupsPath: string, caller: Map<string, string>, besideCaller = false): string {
   const inner = path.posix.normalize(cgroupsPath);
   if (inner.split('/').includes('..')) throw new OcirtError(`/linux/cgroupsPath: must not contain "..": ${cgroupsPath}`);
   let rel: string;
@@ -30,7 +32,7 @@ export function containerCgroupDir(h: HostHierarchy, cgroupsPath: string, caller
   } else {
     const key = h.version === 2 ? '' : h.controllers.join(',');
     const own = caller.get(key) ?? '/';
-    rel = path.posix.join(own, inner);
+    rel = path.posix.join(besideCaller ? path.posix.dirname(own) : own, inner);
   }
   // A hierarchy mounted from a sub-tree (inside a cgroup namespace) sees paths relative to it.
   if (h.root !== '/' && (rel === h.root || rel.startsWith(`${h.root}/`))) rel = rel.slice(h.root.length) || '/';

@@ -29,7 +29,7 @@ export function parseGlobals(argv: string[]): { globals: Globals; verb?: string;
       g.help = true;
       continue;
     }
-    if (token === '-v' || token === '--version') {
+    if (token === '-v' || token === '-V' || token === '--version') {
       g.version = true;
       continue;
     }

@@ -22,7 +22,7 @@ export function printHelp(verb?: string): void {
   }
   const program = new Command('ocirt')
     .description('ocirt: a low-level OCI container runtime, compatible with runc')
-    .version(VERSION);
+    .version(VERSION, '-v, --version');
   for (const o of GLOBAL_OPTIONS) if (!o.hidden) program.option(flagText(o), o.description);
   for (const load of Object.values(COMMANDS)) program.addCommand(toCommander(load().def));
   process.stdout.write(program.helpInformation());

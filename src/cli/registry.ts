@@ -30,6 +30,11 @@ export const COMMANDS: Record<string, () => CommandModule> = {
   list: () => loadCommand('list'),
   validate: () => loadCommand('validate'),
   spec: () => loadCommand('spec'),
+  pause: () => loadCommand('pause'),
+  resume: () => loadCommand('resume'),
+  update: () => loadCommand('update'),
+  ps: () => loadCommand('ps'),
+  events: () => loadCommand('events'),
 };
 
 export const VERSION = '0.1.0';

@@ -19,6 +19,8 @@ export interface BundleReport {
   problems: ConfigProblem[];
   warnings: ConfigProblem[];
   spec?: Spec;
+  /** config.json as parsed, also when it is not a valid config (for further checks). */
+  document?: unknown;
   rootfs?: string;
 }
 
@@ -34,7 +36,12 @@ export function inspectBundle(bundle: string): BundleReport {
     return { dir, problems: [{ pointer: '', reason }], warnings: [] };
   }
   const result = parseConfig(text);
-  if (!result.ok) return { dir, problems: result.problems, warnings: [] };
+  const document = parseLoosely(text);
+  if (!result.ok) {
+    const rootPath = (document as { root?: { path?: unknown } } | undefined)?.root?.path;
+    const rootfs = typeof rootPath === 'string' && rootPath !== '' ? path.resolve(dir, rootPath) : undefined;
+    return { dir, problems: result.problems, warnings: [], document, rootfs };
+  }
   const spec = result.spec;
   const rootfs = path.resolve(dir, spec.root?.path ?? 'rootfs');
   const problems: ConfigProblem[] = [];
@@ -45,7 +52,15 @@ export function inspectBundle(bundle: string): BundleReport {
     problems.push({ pointer: '/root/path', reason: `rootfs ${rootfs} does not exist` });
   }
   if (st && !st.isDirectory()) problems.push({ pointer: '/root/path', reason: `rootfs ${rootfs} is not a directory` });
-  return { dir, problems, warnings: result.warnings, spec, rootfs };
+  return { dir, problems, warnings: result.warnings, spec, document, rootfs };
+}
+
+function parseLoosely(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Loads and validates a bundle; any problem is thrown as one error listing them all. */

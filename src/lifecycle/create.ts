@@ -2,7 +2,8 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
-import { CgroupfsPlacement } from '../cgroups/cgroupfs';
+import type { CgroupDriver } from '../cgroups/driver';
+import { newCgroupDriver } from '../cgroups/select-driver';
 import { initExecutablePath } from '../native/binding';
 import { OcirtError } from '../native/error';
 import { compilePlan } from '../plan/from-spec';
@@ -49,7 +50,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
 
   store.ensureRoot();
   const stateDir = store.reserve(opts.id);
-  const cgroups = new CgroupfsPlacement(spec.linux?.cgroupsPath ?? opts.id);
+  const cgroups = newCgroupDriver(spec.linux?.cgroupsPath || opts.id);
   const record: ContainerRecord = {
     stateVersion: 1,
     ociVersion: OCI_VERSION,
@@ -73,7 +74,8 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
   let initPid = 0;
   let bootstrapPid = 0;
   try {
-    cgroups.create();
+    // Limits are written before any process joins, so they hold from its first instruction.
+    cgroups.create(spec.linux?.resources, { warn: opts.warn });
     const plan = compilePlan(spec, {
       containerId: opts.id,
       bundle: bundle.dir,
@@ -108,7 +110,7 @@ async function runInit(
   plan: InitPlan,
   spec: Spec,
   record: ContainerRecord,
-  cgroups: CgroupfsPlacement,
+  cgroups: CgroupDriver,
   onInitPid: (pid: number) => void,
   onBootstrapPid: (pid: number) => void,
 ): Promise<void> {

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { openCgroupDriver } from '../cgroups/select-driver';
 import { isOcirtError, OcirtError } from '../native/error';
+import type { RecordCgroup } from '../state/record';
 import { StateStore } from '../state/store';
 import { loadContainer } from './container';
 import { destroyContainer } from './destroy';
@@ -31,16 +33,15 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
   if ((status === 'running' || status === 'paused') && !force) {
     throw new OcirtError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
-  if (status === 'paused') thaw(record.cgroup.paths);
+  if (status === 'paused') thaw(record.cgroup);
   destroyContainer(record, { killInit: true });
   await runHooksWarning('poststop', record.hooks.poststop, { ...hookBase(record), status: 'stopped' }, warn);
   store.remove(id);
 }
 
-function thaw(paths: Record<string, string>): void {
+function thaw(cgroup: RecordCgroup): void {
   try {
-    if (paths.freezer) fs.writeFileSync(path.join(paths.freezer, 'freezer.state'), 'THAWED');
-    if (paths.unified) fs.writeFileSync(path.join(paths.unified, 'cgroup.freeze'), '0');
+    openCgroupDriver(cgroup).thaw();
   } catch {
     // the cgroup may already be gone
   }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { cgroupPids, removeDirs } from '../cgroups/cgroupfs';
+import { cgroupPids } from '../cgroups/cgroupfs';
+import { openCgroupDriver } from '../cgroups/select-driver';
 import { readStartTime } from '../state/liveness';
 import type { ContainerRecord } from '../state/record';
 import { detachMountsUnder } from './leftover-mounts';
@@ -17,7 +18,8 @@ export function destroyContainer(record: ContainerRecord, opts: { killInit: bool
   }
   // Without its own pid namespace the container's other processes outlive the init.
   if (record.sharesPidNamespace) killCgroupProcesses(record.cgroup.paths);
-  removeDirs(Object.values(record.cgroup.paths).filter((d) => fs.existsSync(d)));
+  // With the sub-cgroups a container may have made; also after an OOM kill or a pause.
+  openCgroupDriver(record.cgroup).remove();
   if (!record.namespaces.some((n) => n.type === 'mount')) detachMountsUnder(record.rootfs);
   fs.rmSync(record.execFifo, { force: true });
 }

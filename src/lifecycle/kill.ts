@@ -1,6 +1,5 @@
-import { cgroupPids } from '../cgroups/cgroupfs';
+import { openCgroupDriver } from '../cgroups/select-driver';
 import { OcirtError } from '../native/error';
-import { readStartTime } from '../state/liveness';
 import { loadContainer } from './container';
 import { signalIfSame } from './signal-process';
 
@@ -9,12 +8,11 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   const { record, status } = loadContainer(root, id);
   if (status === 'stopped') throw new OcirtError('container not running');
   if (all) {
-    for (const pid of cgroupPids(record.cgroup.paths)) {
-      if (pid === record.pid) continue;
-      const start = readStartTime(pid);
-      if (start) signalIfSame(pid, start, signal);
-    }
-    signalIfSame(record.pid, record.initStartTime, signal);
+    // Every process of the cgroup: cgroup.kill for SIGKILL where the kernel has it, else
+    // freeze, signal each, thaw (a paused container stays paused).
+    const cgroup = openCgroupDriver(record.cgroup);
+    if (cgroup.kind === 'none') signalIfSame(record.pid, record.initStartTime, signal);
+    else cgroup.killAll(signal);
     return;
   }
   if (!signalIfSame(record.pid, record.initStartTime, signal)) throw new OcirtError('container not running');

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { translateEnvironment } from '../plan/environment';
+import { DEFAULT_SEARCH_PATH, translateEnvironment } from '../plan/environment';
 import { type BundleReport, inspectBundle } from './bundle';
 
 /**
@@ -9,17 +9,36 @@ import { type BundleReport, inspectBundle } from './bundle';
  */
 export function validateBundle(bundle: string): BundleReport {
   const report = inspectBundle(bundle);
-  const { spec, rootfs } = report;
-  if (!spec || !rootfs || report.problems.length > 0 || !spec.process) return report;
-  const name = spec.process.args?.[0];
-  if (!name) return report;
-  const search = name.includes('/') ? [name.startsWith('/') ? name : path.posix.join(spec.process.cwd ?? '/', name)] : translateEnvironment(spec.process.env).searchPath.split(':').map((d) => path.posix.join(d || '.', name));
+  const { rootfs } = report;
+  // Checked even when the config has other problems, so that one run lists them all.
+  const proc = (report.document as { process?: { args?: unknown; env?: unknown; cwd?: unknown } } | undefined)?.process;
+  const name = Array.isArray(proc?.args) ? proc.args[0] : undefined;
+  if (!rootfs || typeof name !== 'string' || name === '' || !isDirectory(rootfs)) return report;
+  const env = Array.isArray(proc?.env) ? proc.env.filter((e): e is string => typeof e === 'string') : [];
+  const cwd = typeof proc?.cwd === 'string' ? proc.cwd : '/';
+  const search = name.includes('/') ? [name.startsWith('/') ? name : path.posix.join(cwd, name)] : searchPathOf(env).split(':').map((d) => path.posix.join(d || '.', name));
   const found = search.some((p) => isExecutableInRoot(rootfs, p));
   if (!found) {
     const reason = name.includes('/') ? `${name} does not exist in the rootfs or is not executable` : `executable file ${JSON.stringify(name)} not found in $PATH of the rootfs`;
     report.problems.push({ pointer: '/process/args/0', reason });
   }
   return report;
+}
+
+function searchPathOf(env: string[]): string {
+  try {
+    return translateEnvironment(env).searchPath;
+  } catch {
+    return DEFAULT_SEARCH_PATH; // a malformed env is reported by the config checks
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves p inside root the way the container will see it (symlinks clamped to root). */

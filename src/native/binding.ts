@@ -8,6 +8,21 @@ export interface NativeBinding {
   waitForExit(pid: number): Promise<{ code: number | null; signal: number | null }>;
   /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW). */
   detachMount(path: string): void;
+  /**
+   * Loads a BPF_PROG_TYPE_CGROUP_DEVICE program (8-byte instructions) and attaches it to
+   * the cgroup directory with BPF_F_ALLOW_MULTI, then detaches the device programs that
+   * were there before; returns how many it replaced. Errors carry errno, syscall and,
+   * for a rejected program, the verifier's `log`.
+   */
+  attachDeviceFilter(cgroupDir: string, program: Buffer, license: string): number;
+  /** Device programs attached to the cgroup directory itself (BPF_PROG_QUERY). */
+  deviceFilterCount(cgroupDir: string): number;
+  /**
+   * cgroup v1: an eventfd registered in dir/cgroup.event_control for dir/file
+   * (memory.oom_control: OOM notifications); the kernel also signals it when the cgroup
+   * is removed. Blocking, close-on-exec.
+   */
+  memoryEventFd(cgroupDir: string, file: string, args?: string): number;
 }
 
 /**

@@ -29,7 +29,7 @@ export interface CgroupMountInput {
  *   instead mounts a fresh cgroup2, which shows the whole host hierarchy, and falls back
  *   to a bind of /sys/fs/cgroup; the bind of the own cgroup is what crun does and
  *   exposes nothing of the host.
- * - v1: a tmpfs (nosuid,nodev,noexec, mode=755, never read-only) at the destination,
+ * - v1: a tmpfs (nosuid,nodev,noexec, mode=755, made read-only at the end if asked),
  *   then per hierarchy at <destination>/<subdir> either a fresh `cgroup` mount (with a
  *   cgroup namespace: nosuid,nodev,noexec plus ro if asked, data = the controllers) or
  *   an rbind of the container's cgroup dir with the config's flags applied by remount;
@@ -55,9 +55,10 @@ export function expandCgroupMount(input: CgroupMountInput, layout: CgroupLayout,
     };
   }
 
-  const mounts: PlanMount[] = [
-    mount('tmpfs', destination, 'tmpfs', MS_NOEXEC_NOSUID_NODEV, 'mode=755', 0, options.propagation),
-  ];
+  // Read-only when asked, but only after the hierarchies' mount points are made in it.
+  const tmpfs = mount('tmpfs', destination, 'tmpfs', MS_NOEXEC_NOSUID_NODEV, 'mode=755', 0, options.propagation);
+  tmpfs.readonlyAfterSetup = (options.flags & MS_RDONLY) !== 0;
+  const mounts: PlanMount[] = [tmpfs];
   for (const h of layout.mounts) {
     const at = path.posix.join(destination, h.subdir);
     if (cgroupNamespace) {
@@ -105,5 +106,8 @@ function mount(
   source: string, destination: string, fstype: string, flags: number, data: string,
   remountFlags: number, propagation: number[],
 ): PlanMount {
-  return { source, destination, fstype, flags, data, remountFlags, propagation: [...propagation], createAs: 'dir', noSymlinks: false };
+  return {
+    source, destination, fstype, flags, data, remountFlags, propagation: [...propagation], createAs: 'dir', noSymlinks: false,
+    readonlyAfterSetup: false,
+  };
 }

@@ -89,7 +89,7 @@ function bindsWholeDev(mounts: readonly PlanMount[]): boolean {
 /** runc's setupPtmx and setupDevSymlinks, in its order. */
 function devSymlinks(hasKcore: boolean): PlanSymlink[] {
   const links: PlanSymlink[] = [
-    { link: '/dev/ptmx', target: 'pts/ptmx' },
+    { link: '/dev/ptmx', target: 'pts/ptmx', replace: true },
     { link: '/dev/fd', target: '/proc/self/fd' },
     { link: '/dev/stdin', target: '/proc/self/fd/0' },
     { link: '/dev/stdout', target: '/proc/self/fd/1' },

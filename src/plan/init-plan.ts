@@ -61,6 +61,12 @@ export interface PlanMount {
   createAs: 'dir' | 'file';
   /** Refuse the mount when the destination (or any component) is a symlink: /proc, /sys. */
   noSymlinks: boolean;
+  /**
+   * A read-only tmpfs is mounted writable and made read-only (MS_REMOUNT|MS_RDONLY) after
+   * every mount, device and symlink is in place, so mount points can still be created
+   * inside it. Only for filesystems with a superblock of their own (tmpfs).
+   */
+  readonlyAfterSetup: boolean;
 }
 
 export interface PlanDevice {
@@ -80,6 +86,8 @@ export interface PlanSymlink {
   target: string;
   /** Absolute path inside the container. */
   link: string;
+  /** Remove whatever the image has at `link` first (/dev/ptmx); otherwise an existing entry is kept. */
+  replace?: boolean;
 }
 
 export interface PlanHook {
@@ -123,6 +131,8 @@ export interface PlanProcess {
   oomScoreAdj: number | null;
   /** Value of PATH used to look up args[0] when it has no slash. */
   searchPath: string;
+  /** mkdir -p of cwd inside the root before entering it (runc creates a missing cwd). */
+  createCwd: boolean;
 }
 
 export interface InitPlan {

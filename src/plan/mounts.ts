@@ -1,7 +1,7 @@
 import type { Mount } from '../spec/types';
 import type { PlanMount, PlanSymlink } from './init-plan';
 import { expandCgroupMount } from './cgroup-mounts';
-import { MS_BIND, MS_REC, MS_REMOUNT } from './mount-flags';
+import { MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT } from './mount-flags';
 import { bindRemountFlags, isBindMount, parseMountOptions } from './mount-options';
 import { containerPath, hostPath } from './paths';
 import type { CgroupLayout } from './plan-options';
@@ -47,11 +47,13 @@ export function translateMounts(specMounts: readonly Mount[] | undefined, ctx: M
       symlinks.push(...expanded.symlinks);
     } else {
       if (!m.type) throw planError(`${at}/type`, 'a mount that is not a bind mount needs a type');
+      const lateReadonly = m.type === 'tmpfs' && (options.flags & MS_RDONLY) !== 0;
       mounts.push({
         source: m.source ?? '',
         destination,
         fstype: m.type,
-        flags: options.flags,
+        flags: lateReadonly ? options.flags & ~MS_RDONLY : options.flags,
+        readonlyAfterSetup: lateReadonly,
         data: options.data,
         remountFlags: 0,
         propagation: options.propagation,
@@ -83,6 +85,7 @@ function translateBind(m: Mount, i: number, options: ReturnType<typeof parseMoun
     flags: MS_BIND | (options.flags & (MS_REC | MS_REMOUNT)),
     data: '',
     remountFlags: bindRemountFlags(options),
+    readonlyAfterSetup: false,
     propagation: options.propagation,
     createAs: kind === 'file' ? 'file' : 'dir',
     noSymlinks: NO_SYMLINK_DESTINATIONS.has(destination),

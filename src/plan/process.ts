@@ -28,5 +28,6 @@ export function translateProcess(process: Process | undefined, capOptions: Capab
     noNewPrivileges: process.noNewPrivileges === true,
     oomScoreAdj: process.oomScoreAdj ?? null,
     searchPath,
+    createCwd: true,
   };
 }

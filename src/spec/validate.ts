@@ -1,4 +1,5 @@
 // config.json → typed Spec, or every problem found, each named by its JSON pointer.
+import { oversizedIntegers } from './big-integers';
 import { describeJsonSyntaxError } from './json-syntax';
 import { applyGoDefaults, withoutNulls } from './normalize';
 import { Findings, finishProblems, type ConfigProblem } from './problems';
@@ -33,6 +34,8 @@ export function parseConfig(text: string, options?: Partial<SemanticOptions>): C
   } catch (err) {
     return { ok: false, problems: [{ pointer: '', reason: describeJsonSyntaxError(text, err) }] };
   }
+  const oversized = oversizedIntegers(text);
+  if (oversized.length > 0) return { ok: false, problems: finishProblems(oversized) };
   return validateConfig(json, options);
 }
 

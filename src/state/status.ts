@@ -17,6 +17,8 @@ export type LiveStatus = 'creating' | 'created' | 'running' | 'stopped' | 'pause
  * - running: otherwise.
  */
 export function liveStatus(record: ContainerRecord, stateDir: string): LiveStatus {
+  // A create that has not yet learnt its init's pid (or was killed before it did).
+  if (record.status === 'creating' && record.pid === 0) return 'creating';
   if (!isSameProcess(record.pid, record.initStartTime)) return 'stopped';
   if (record.status === 'creating') return 'creating';
   if (isFrozen(record.cgroup.paths)) return 'paused';
@@ -25,16 +27,18 @@ export function liveStatus(record: ContainerRecord, stateDir: string): LiveStatu
 }
 
 /**
- * Whether the cgroup freezer holds the container: v2 `cgroup.freeze` is 1, or v1
- * `freezer.state` is FROZEN and the cgroup froze itself (not only through an ancestor,
- * when the kernel says). Missing or unreadable files mean not frozen.
+ * Whether the cgroup freezer holds the container. With a v1 freezer hierarchy (a v1 or
+ * hybrid host: the v1 freezer is what `pause` uses) `freezer.state` is FROZEN and the
+ * cgroup froze itself (not only through an ancestor, when the kernel says); otherwise
+ * v2 `cgroup.freeze` is 1. Missing or unreadable files mean not frozen.
  */
 export function isFrozen(paths: Record<string, string>): boolean {
-  if (paths.unified) return readTrimmed(path.join(paths.unified, 'cgroup.freeze')) === '1';
-  if (paths.freezer) {
-    if (readTrimmed(path.join(paths.freezer, 'freezer.state')) !== 'FROZEN') return false;
-    return readTrimmed(path.join(paths.freezer, 'freezer.self_freezing')) !== '0';
+  const freezer = Object.entries(paths).find(([key]) => key !== 'unified' && key.split(',').includes('freezer'))?.[1];
+  if (freezer) {
+    if (readTrimmed(path.join(freezer, 'freezer.state')) !== 'FROZEN') return false;
+    return readTrimmed(path.join(freezer, 'freezer.self_freezing')) !== '0';
   }
+  if (paths.unified) return readTrimmed(path.join(paths.unified, 'cgroup.freeze')) === '1';
   return false;
 }
 

@@ -26,8 +26,6 @@ export function makeBundle(args: string[] = ['sh', '-c', 'true'], edit?: (spec: 
   if (!sharedRootfs) {
     sharedRootfs = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-rootfs-'));
     makeBusyboxRootfs(sharedRootfs);
-    const made = sharedRootfs;
-    process.once('exit', () => fs.rmSync(made, { recursive: true, force: true }));
   }
   fs.cpSync(sharedRootfs, rootfs, { recursive: true, verbatimSymlinks: true });
   // mkdtemp made the source 0700: a container user other than root could not even
@@ -38,4 +36,10 @@ export function makeBundle(args: string[] = ['sh', '-c', 'true'], edit?: (spec: 
   const save = () => fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2));
   save();
   return { dir, rootfs, spec, save, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Removes the rootfs makeBundle copies from (call in afterAll; the next makeBundle makes a new one). */
+export function removeSharedRootfs(): void {
+  if (sharedRootfs) fs.rmSync(sharedRootfs, { recursive: true, force: true });
+  sharedRootfs = undefined;
 }

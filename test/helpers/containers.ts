@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'vitest';
 import type { Spec } from '../../src/spec/types';
-import { makeBundle, type TestBundle } from './bundle';
+import { makeBundle, removeSharedRootfs, type TestBundle } from './bundle';
 import { type CliResult, forceDeleteAll, makeStateRoot, OCIRT, ocirt, uniqueId } from './ocirt-cli';
 
 export interface StateJson {
@@ -88,6 +88,24 @@ export function ocirtToFiles(
   const out = () => fs.readFileSync(outFile, 'utf8');
   const err = () => fs.readFileSync(errFile, 'utf8');
   return { status: r.status, signal: r.signal, stdout: out(), stderr: err(), out, err, outFile, errFile };
+}
+
+/** ocirtToFiles, without blocking: for several ocirt calls at once. */
+export function ocirtToFilesAsync(root: string, args: string[], opts: { dir?: string } = {}): Promise<FileRun> {
+  const dir = opts.dir ?? scratchDir('ocirt-out-');
+  const tag = `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+  const outFile = path.join(dir, `stdout-${tag}`);
+  const errFile = path.join(dir, `stderr-${tag}`);
+  const outFd = fs.openSync(outFile, 'w');
+  const errFd = fs.openSync(errFile, 'w');
+  const child = spawn(OCIRT, ['--root', root, ...args], { stdio: ['ignore', outFd, errFd] });
+  fs.closeSync(outFd);
+  fs.closeSync(errFd);
+  const out = () => fs.readFileSync(outFile, 'utf8');
+  const err = () => fs.readFileSync(errFile, 'utf8');
+  return new Promise((resolve) =>
+    child.on('exit', (status, signal) => resolve({ status, signal, stdout: out(), stderr: err(), out, err, outFile, errFile })),
+  );
 }
 
 /** Starts ocirt without waiting (e.g. a foreground `run` a test kills from outside). */
@@ -263,6 +281,7 @@ export class TestScope {
     const left = this.leftovers();
     forceDeleteAll(this.root);
     for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
+    removeSharedRootfs();
     return left;
   }
 }

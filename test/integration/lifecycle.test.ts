@@ -1,12 +1,13 @@
 // create → start → kill → delete, run, and the errors of each verb in the wrong state.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
-  TestScope, expectCleanError, lines, ocirtBackground, ocirtToFiles, pidExists, processesInCgroupOf, procStatusField, sh, stateOf,
-  waitForStatus,
+  TestScope, expectCleanError, lines, ocirtBackground, ocirtToFiles, ocirtToFilesAsync, pidExists, processesInCgroupOf,
+  procStatusField, sh, stateOf, waitForStatus,
 } from '../helpers/containers';
-import { isRoot } from '../helpers/ocirt-cli';
+import { OCIRT, isRoot } from '../helpers/ocirt-cli';
 
 const scope = new TestScope();
 
@@ -16,11 +17,11 @@ afterAll(() => {
 });
 
 /** A created container running `script` (not started); output goes to files. */
-function createContainer(script: string, extra: string[] = []) {
+function createContainer(script: string) {
   const id = scope.id('life');
   const bundle = scope.bundle(sh(script));
   const pidFile = path.join(bundle.dir, 'init.pid');
-  const r = ocirtToFiles(scope.root, ['create', '--bundle', bundle.dir, '--pid-file', pidFile, ...extra, id], { dir: bundle.dir });
+  const r = ocirtToFiles(scope.root, ['create', '--bundle', bundle.dir, '--pid-file', pidFile, id], { dir: bundle.dir });
   return { id, bundle, pidFile, r };
 }
 
@@ -54,6 +55,9 @@ describe.skipIf(!isRoot)('lifecycle (needs root)', () => {
     expect(created.id).toBe(id);
     expect(created.bundle).toBe(bundle.dir);
     expect(created.pid).toBeGreaterThan(0);
+    expect(created.rootfs).toBe(bundle.rootfs);
+    expect(created.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(created.ociVersion).toMatch(/^1\.\d+\.\d+/);
     const pidText = fs.readFileSync(pidFile, 'utf8');
     expect(pidText).toMatch(/^[0-9]+$/);
     expect(Number(pidText)).toBe(created.pid);
@@ -88,6 +92,23 @@ describe.skipIf(!isRoot)('lifecycle (needs root)', () => {
     expectCleanError(scope.ocirt(['state', id]), 'container does not exist');
     expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
     expect(scope.leftovers()).toEqual([]);
+  });
+
+  it('no ocirt process keeps the container\'s stdio open: the engine sees EOF when the container exits', async () => {
+    const id = scope.id('eof');
+    const bundle = scope.bundle(sh('echo line-one; echo line-two'));
+    const child = spawn(OCIRT, ['--root', scope.root, 'create', '--bundle', bundle.dir, id], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const eof = new Promise<void>((resolve) => child.stdout.on('close', () => resolve()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    expect(await exited).toBe(0);
+    expect(scope.ocirt(['start', id]).status).toBe(0);
+    // EOF comes once the last holder of the pipe, the container's process, has exited
+    const closed = await Promise.race([eof.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+    expect(closed).toBe(true);
+    expect(out).toBe('line-one\nline-two\n');
+    expect(scope.ocirt(['delete', id]).status).toBe(0);
   });
 
   for (const signal of ['KILL', 'SIGKILL', '9']) {
@@ -159,6 +180,32 @@ describe.skipIf(!isRoot)('lifecycle (needs root)', () => {
     expect(del.stderr).toBe('');
     expect(del.status).toBe(0);
     expect(['Z', 'X', undefined]).toContain(procStatusField(background, 'State')?.[0]);
+    expect(scope.leftovers()).toEqual([]);
+  });
+
+  it('kill of a created container stops it without running its process', () => {
+    const { id, r } = createContainer('echo must-not-run');
+    expect(r.status).toBe(0);
+    const k = scope.ocirt(['kill', id, 'KILL']);
+    expect(k.stderr).toBe('');
+    expect(k.status).toBe(0);
+    expect(waitForStatus(scope.root, id, 'stopped')).toBe('stopped');
+    expectCleanError(scope.ocirt(['start', id]), 'cannot start a container that has stopped');
+    expect(scope.ocirt(['delete', id]).status).toBe(0);
+    expect(r.out()).toBe('');
+  });
+
+  it('of several creates of one id started at once, exactly one wins', async () => {
+    const id = scope.id('race');
+    const bundles = [0, 1, 2, 3].map(() => scope.bundle(sh('exec sleep 1000')));
+    const results = await Promise.all(bundles.map((b) => ocirtToFilesAsync(scope.root, ['create', '--bundle', b.dir, id], { dir: b.dir })));
+    const winners = results.filter((r) => r.status === 0);
+    expect(winners).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 0)) expect(r.stderr).toContain(`container with id ${id} already exists`);
+    const st = stateOf(scope.root, id);
+    expect(st.status).toBe('created');
+    expect(bundles.map((b) => b.dir)).toContain(st.bundle);
+    expect(scope.ocirt(['delete', id]).status).toBe(0);
     expect(scope.leftovers()).toEqual([]);
   });
 

@@ -200,7 +200,7 @@ describe.skipIf(!isRoot)('propagation (needs root)', () => {
   });
 
   it('rootfsPropagation: the default (rslave) and rprivate', () => {
-    const mountinfoOfRoot = (prop?: string) => {
+    const mountinfoOfRoot = (prop?: 'rslave' | 'rprivate') => {
       const b = scope.bundle(sh(MOUNTINFO), (s) => {
         if (prop) s.linux!.rootfsPropagation = prop;
       });

@@ -29,7 +29,7 @@ describe('expandCgroupMount', () => {
     expect(expandCgroupMount(input(), V2, true)).toEqual({
       mounts: [{
         source: 'cgroup', destination: '/sys/fs/cgroup', fstype: 'cgroup2', flags: BASE | F.MS_RELATIME | F.MS_RDONLY,
-        data: '', remountFlags: 0, propagation: [], createAs: 'dir', noSymlinks: false,
+        data: '', remountFlags: 0, propagation: [], createAs: 'dir', noSymlinks: false, readonlyAfterSetup: false,
       }],
       symlinks: [],
     });
@@ -38,7 +38,7 @@ describe('expandCgroupMount', () => {
   it('v2 without one: a read-only bind of the container cgroup', () => {
     expect(expandCgroupMount(input(), V2, false).mounts).toEqual([{
       source: '/sys/fs/cgroup/system.slice/c1', destination: '/sys/fs/cgroup', fstype: '', flags: F.MS_BIND, data: '',
-      remountFlags: F.MS_REMOUNT | F.MS_BIND | BASE | F.MS_RELATIME | F.MS_RDONLY, propagation: [], createAs: 'dir', noSymlinks: false,
+      remountFlags: F.MS_REMOUNT | F.MS_BIND | BASE | F.MS_RELATIME | F.MS_RDONLY, propagation: [], createAs: 'dir', noSymlinks: false, readonlyAfterSetup: false,
     }]);
   });
 
@@ -62,7 +62,7 @@ describe('expandCgroupMount', () => {
     expect(plan.mounts[1]).toEqual({
       source: '/sys/fs/cgroup/cpu,cpuacct/c1', destination: '/sys/fs/cgroup/cpu,cpuacct', fstype: '',
       flags: F.MS_BIND | F.MS_REC, data: '', remountFlags: F.MS_REMOUNT | F.MS_BIND | BASE | F.MS_RELATIME | F.MS_RDONLY,
-      propagation: [F.MS_PRIVATE | F.MS_REC], createAs: 'dir', noSymlinks: false,
+      propagation: [F.MS_PRIVATE | F.MS_REC], createAs: 'dir', noSymlinks: false, readonlyAfterSetup: false,
     });
   });
 

@@ -5,7 +5,7 @@ import { MS_BIND, MS_REC } from '../../src/plan/mount-flags';
 
 const ctx = (over: Partial<DeviceContext> = {}): DeviceContext => ({ userNamespace: false, hasKcore: true, mounts: [], ...over });
 const BASE_LINKS = [
-  { link: '/dev/ptmx', target: 'pts/ptmx' },
+  { link: '/dev/ptmx', target: 'pts/ptmx', replace: true },
   { link: '/dev/fd', target: '/proc/self/fd' },
   { link: '/dev/stdin', target: '/proc/self/fd/0' },
   { link: '/dev/stdout', target: '/proc/self/fd/1' },
@@ -72,7 +72,7 @@ describe('translateDevices', () => {
   it('creates nothing when a bind mount provides the whole /dev', () => {
     const devBind: PlanMount = {
       source: '/dev', destination: '/dev/', fstype: '', flags: MS_BIND | MS_REC, data: '', remountFlags: 0,
-      propagation: [], createAs: 'dir', noSymlinks: false,
+      propagation: [], createAs: 'dir', noSymlinks: false, readonlyAfterSetup: false,
     };
     expect(translateDevices([{ path: '/dev/sda', type: 'b', major: 8, minor: 0 }], ctx({ mounts: [devBind] }))).toEqual({
       devices: [],

@@ -57,7 +57,7 @@ const OPTIONS: PlanOptions = {
 
 const NSD = F.MS_NOSUID | F.MS_NOEXEC | F.MS_NODEV;
 const m = (source: string, destination: string, fstype: string, flags: number, data = '', noSymlinks = false): I.PlanMount => ({
-  source, destination, fstype, flags, data, remountFlags: 0, propagation: [], createAs: 'dir', noSymlinks,
+  source, destination, fstype, flags, data, remountFlags: 0, propagation: [], createAs: 'dir', noSymlinks, readonlyAfterSetup: false,
 });
 const dev = (path: string, major: number, minor: number): I.PlanDevice => ({ path, mode: 0o20666, major, minor, uid: 0, gid: 0, bind: false });
 
@@ -89,7 +89,7 @@ describe('compilePlan', () => {
       ],
       devices: [dev('/dev/null', 1, 3), dev('/dev/random', 1, 8), dev('/dev/full', 1, 7), dev('/dev/tty', 5, 0), dev('/dev/zero', 1, 5), dev('/dev/urandom', 1, 9)],
       devSymlinks: [
-        { link: '/dev/ptmx', target: 'pts/ptmx' },
+        { link: '/dev/ptmx', target: 'pts/ptmx', replace: true },
         { link: '/dev/fd', target: '/proc/self/fd' },
         { link: '/dev/stdin', target: '/proc/self/fd/0' },
         { link: '/dev/stdout', target: '/proc/self/fd/1' },
@@ -114,6 +114,7 @@ describe('compilePlan', () => {
         noNewPrivileges: true,
         oomScoreAdj: null,
         searchPath: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        createCwd: true,
       },
       preserveFds: 2,
       hooks: { createContainer: [], startContainer: [] },
@@ -140,7 +141,7 @@ describe('compilePlan', () => {
     expect(plan.devices.every((d) => d.bind)).toBe(true);
     expect(plan.mounts[5]).toEqual({
       source: '/sys', destination: '/sys', fstype: '', flags: F.MS_BIND | F.MS_REC, data: '',
-      remountFlags: F.MS_REMOUNT | F.MS_BIND | NSD | F.MS_RDONLY, propagation: [], createAs: 'dir', noSymlinks: true,
+      remountFlags: F.MS_REMOUNT | F.MS_BIND | NSD | F.MS_RDONLY, propagation: [], createAs: 'dir', noSymlinks: true, readonlyAfterSetup: false,
     });
   });
 

@@ -18,7 +18,7 @@ describe('translateMounts', () => {
     expect(one({ destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] })).toEqual([
       {
         source: 'tmpfs', destination: '/dev', fstype: 'tmpfs', flags: F.MS_NOSUID | F.MS_STRICTATIME,
-        data: 'mode=755,size=65536k', remountFlags: 0, propagation: [], createAs: 'dir', noSymlinks: false,
+        data: 'mode=755,size=65536k', remountFlags: 0, propagation: [], createAs: 'dir', noSymlinks: false, readonlyAfterSetup: false,
       },
     ]);
   });
@@ -28,7 +28,7 @@ describe('translateMounts', () => {
       {
         source: '/host/dir', destination: '/data', fstype: '', flags: F.MS_BIND | F.MS_REC, data: '',
         remountFlags: F.MS_REMOUNT | F.MS_BIND | F.MS_RDONLY | F.MS_NOSUID,
-        propagation: [F.MS_SLAVE | F.MS_REC], createAs: 'dir', noSymlinks: false,
+        propagation: [F.MS_SLAVE | F.MS_REC], createAs: 'dir', noSymlinks: false, readonlyAfterSetup: false,
       },
     ]);
   });

@@ -18,7 +18,7 @@ describe('translateProcess', () => {
     expect(p).toEqual({
       args: ['sh'], env: [], cwd: '/', uid: 0, gid: 0, additionalGids: [], umask: 0o022,
       capabilities: { bounding: '0', effective: '0', inheritable: '0', permitted: '0', ambient: '0' },
-      rlimits: [], noNewPrivileges: false, oomScoreAdj: null, searchPath: DEFAULT_SEARCH_PATH,
+      rlimits: [], noNewPrivileges: false, oomScoreAdj: null, searchPath: DEFAULT_SEARCH_PATH, createCwd: true,
     });
   });
 

@@ -77,13 +77,15 @@ Plan plan_from_json(const JsonValue& v) {
     for (const auto& p : m["propagation"].items) pm.propagation.push_back(p.u64());
     pm.create_file = m["createAs"].str() == "file";
     pm.no_symlinks = m["noSymlinks"].b();
+    pm.readonly_after_setup = m["readonlyAfterSetup"].b();
     plan.mounts.push_back(pm);
   }
   for (const auto& d : v["devices"].items)
     plan.devices.push_back({d["path"].str(), mode_t(d["mode"].u64()), unsigned(d["major"].u64()),
                             unsigned(d["minor"].u64()), uid_t(d["uid"].u64()), gid_t(d["gid"].u64()),
                             d["bind"].b()});
-  for (const auto& s : v["devSymlinks"].items) plan.dev_symlinks.push_back({s["target"].str(), s["link"].str()});
+  for (const auto& s : v["devSymlinks"].items)
+    plan.dev_symlinks.push_back({s["target"].str(), s["link"].str(), s["replace"].b()});
   plan.masked_paths = v["maskedPaths"].strings();
   plan.readonly_paths = v["readonlyPaths"].strings();
   for (const auto& s : v["sysctl"].items) plan.sysctl.emplace_back(s["path"].str(), s["value"].str());

@@ -28,6 +28,7 @@ struct PlanMount {
   std::vector<unsigned long> propagation;
   bool create_file = false;
   bool no_symlinks = false;
+  bool readonly_after_setup = false;
 };
 
 struct PlanDevice {
@@ -41,6 +42,7 @@ struct PlanDevice {
 
 struct PlanSymlink {
   std::string target, link;
+  bool replace = false;
 };
 
 struct PlanHook {

@@ -27,6 +27,7 @@ void setup_rootfs(int sync_fd, const Plan& plan, const std::string& creating_sta
   for (const auto& m : plan.mounts) mount_one(root_fd, m);
   create_devices(root_fd, plan);
   create_symlinks(root_fd, plan);
+  make_readonly_after_setup(root_fd, plan);
   close(root_fd);
   set_stage("hooks");
   request_and_wait(sync_fd, "{\"type\":\"hooks\"}");
@@ -35,6 +36,7 @@ void setup_rootfs(int sync_fd, const Plan& plan, const std::string& creating_sta
   if (chdir(plan.rootfs.c_str()) != 0) die_errno("chdir", plan.rootfs);
   run_hooks("createContainer", plan.create_container_hooks, creating_state);
   enter_root(plan);
+  restore_root_propagation(plan);
 }
 
 // After the sysctls are written: /proc/sys is usually one of the read-only paths (runc's

@@ -44,6 +44,7 @@ void create_symlinks(int root_fd, const Plan& plan) {
   for (const auto& s : plan.dev_symlinks) {
     std::string name;
     int parent = open_parent_in_root(root_fd, s.link, name);
+    if (s.replace && unlinkat(parent, name.c_str(), 0) != 0 && errno != ENOENT) die_errno("unlink", s.link);
     if (symlinkat(s.target.c_str(), parent, name.c_str()) != 0 && errno != EEXIST) die_errno("symlink", s.link);
     close(parent);
   }

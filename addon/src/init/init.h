@@ -24,12 +24,14 @@ std::string fd_path(int fd);
 
 // mounts.cc
 void mount_one(int root_fd, const PlanMount& m);
+void make_readonly_after_setup(int root_fd, const Plan& plan);
 unsigned long locked_flags(const std::string& path);
 void remount_keeping_locked(const std::string& target, unsigned long flags, const std::string& report_path);
 
 // rootfs.cc
 void prepare_root(const Plan& plan);
 void enter_root(const Plan& plan);
+void restore_root_propagation(const Plan& plan);
 void mask_paths(const Plan& plan);
 void readonly_paths(const Plan& plan);
 void make_root_readonly();

@@ -57,3 +57,21 @@ void mount_one(int root_fd, const PlanMount& m) {
 }
 
 }  // namespace ocirt
+
+namespace ocirt {
+
+// Read-only tmpfs mounts were made writable so that mount points, devices and symlinks
+// could be created in them; now they become what the config asked for.
+void make_readonly_after_setup(int root_fd, const Plan& plan) {
+  for (auto it = plan.mounts.rbegin(); it != plan.mounts.rend(); ++it) {
+    if (!it->readonly_after_setup) continue;
+    int target = open_in_root(root_fd, it->destination, it->no_symlinks);
+    if (target < 0) die_errno("openat2", it->destination);
+    std::string path = fd_path(target);
+    if (mount("", path.c_str(), nullptr, it->flags | MS_REMOUNT | MS_RDONLY, nullptr) != 0)
+      die_errno("remount read-only", it->destination);
+    close(target);
+  }
+}
+
+}  // namespace ocirt

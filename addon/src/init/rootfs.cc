@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -8,8 +9,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "core/sys_error.h"
 #include "init/init.h"
@@ -17,14 +16,47 @@
 namespace ocirt {
 
 namespace {
+std::string read_mountinfo() {
+  std::string text;
+  int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open", "/proc/self/mountinfo");
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, size_t(n));
+  close(fd);
+  return text;
+}
+
+// Field 5 (the mount point) of a mountinfo line, with its octal escapes decoded.
+std::string mount_point_of(const std::string& line) {
+  size_t pos = 0;
+  for (int field = 0; field < 4; field++) {
+    pos = line.find(' ', pos);
+    if (pos == std::string::npos) return "";
+    pos++;
+  }
+  size_t end = line.find(' ', pos);
+  std::string raw = line.substr(pos, end == std::string::npos ? std::string::npos : end - pos), out;
+  for (size_t i = 0; i < raw.size(); i++) {
+    if (raw[i] == '\\' && i + 3 < raw.size()) {
+      out += char(strtol(raw.substr(i + 1, 3).c_str(), nullptr, 8));
+      i += 3;
+    } else {
+      out += raw[i];
+    }
+  }
+  return out;
+}
+
 // Mount point of the longest mountinfo entry that is a prefix of path.
 std::string parent_mount_of(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line, best = "/";
-  while (std::getline(in, line)) {
-    std::istringstream f(line);
-    std::string id, parent, devno, root, mount_point;
-    f >> id >> parent >> devno >> root >> mount_point;
+  std::string text = read_mountinfo(), best = "/";
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string mount_point = mount_point_of(text.substr(start, end - start));
+    start = end + 1;
     bool prefix = path.compare(0, mount_point.size(), mount_point) == 0 &&
                   (path.size() == mount_point.size() || path[mount_point.size()] == '/' || mount_point == "/");
     if (prefix && mount_point.size() > best.size()) best = mount_point;
@@ -71,6 +103,15 @@ void enter_root(const Plan& plan) {
   }
   if (chdir("/") != 0) die_errno("chdir", "/");
   close(new_root);
+}
+
+// runc's behaviour: a shared or unbindable rootfsPropagation applies to the new "/" too.
+void restore_root_propagation(const Plan& plan) {
+  if (!plan.own_mount_namespace) return;
+  unsigned long kind = plan.root_propagation & (MS_SHARED | MS_UNBINDABLE);
+  if (!kind) return;
+  if (mount(nullptr, "/", nullptr, kind | (plan.root_propagation & MS_REC), nullptr) != 0)
+    die_errno("mount propagation", "/");
 }
 
 void mask_paths(const Plan& plan) {

@@ -5,4 +5,6 @@ namespace ocirt {
 void register_process_control(Napi::Env env, Napi::Object exports);
 void register_wait_process(Napi::Env env, Napi::Object exports);
 void register_unmount(Napi::Env env, Napi::Object exports);
+void register_cgroup_bpf(Napi::Env env, Napi::Object exports);
+void register_cgroup_events(Napi::Env env, Napi::Object exports);
 }  // namespace ocirt

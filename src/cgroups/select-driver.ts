@@ -1,0 +1,95 @@
+import { OcirtError } from '../native/error';
+import type { CgroupLayout } from '../plan/plan-options';
+import type { LinuxResources } from '../spec/types-resources';
+import type { RecordCgroup } from '../state/record';
+import { CgroupfsV1 } from './cgroupfs-v1';
+import { CgroupfsV2 } from './cgroupfs-v2';
+import { callerCgroups, containerCgroupDir } from './container-paths';
+import type { ApplyContext, CgroupDriver } from './driver';
+import { cgroupMode, type HostHierarchy, hostHierarchies } from './host-hierarchies';
+import { type CgroupStats, emptyStats } from './stats-types';
+
+export interface SelectOptions {
+  hierarchies?: HostHierarchy[];
+  /** The caller's own cgroups (/proc/self/cgroup), for relative paths. */
+  caller?: Map<string, string>;
+}
+
+/**
+ * The driver for a new container, chosen by what the host mounts: any v1 hierarchy
+ * makes a v1 host (hybrid included), a lone cgroup2 mount a unified one.
+ * cgroupsPath: linux.cgroupsPath, or the container id when the config has none
+ * (relative: under the caller's cgroup, as runc).
+ */
+export function newCgroupDriver(cgroupsPath: string, opts: SelectOptions = {}): CgroupDriver {
+  const hierarchies = opts.hierarchies ?? hostHierarchies();
+  const caller = opts.caller ?? callerCgroups();
+  const mode = cgroupMode(hierarchies);
+  if (mode === 2) {
+    const h = hierarchies.find((x) => x.version === 2)!;
+    return new CgroupfsV2(containerCgroupDir(h, cgroupsPath, caller, true), h.mountPoint);
+  }
+  if (mode === 1) {
+    const paths: Record<string, string> = {};
+    for (const h of hierarchies) {
+      paths[h.version === 2 ? 'unified' : h.controllers.join(',')] = containerCgroupDir(h, cgroupsPath, caller);
+    }
+    return new CgroupfsV1(paths, { hierarchies });
+  }
+  return new NoCgroups();
+}
+
+/** The driver of an existing container, from its state record. */
+export function openCgroupDriver(rec: RecordCgroup): CgroupDriver {
+  switch (rec.driver) {
+    case 'cgroupfs-v1':
+      return new CgroupfsV1(rec.paths);
+    case 'cgroupfs-v2': {
+      const dir = rec.paths.unified;
+      const mount = hostHierarchies().find((h) => h.version === 2)?.mountPoint ?? '/sys/fs/cgroup';
+      return new CgroupfsV2(dir, mount);
+    }
+    case 'systemd':
+      throw new OcirtError('the systemd cgroup driver is not supported yet');
+    default:
+      return new NoCgroups();
+  }
+}
+
+/** A host without any cgroup filesystem: nothing to place, limit, freeze or count. */
+class NoCgroups implements CgroupDriver {
+  readonly kind = 'none' as const;
+  readonly paths = {};
+  record(): RecordCgroup {
+    return { driver: 'none', paths: {} };
+  }
+  layout(): CgroupLayout {
+    return { version: 0, mounts: [], symlinks: [] };
+  }
+  create(resources: LinuxResources | undefined, ctx: ApplyContext = {}): void {
+    if (resources && Object.keys(resources).some((k) => k !== 'devices')) ctx.warn?.('/linux/resources: ignored: this host has no cgroup filesystem');
+  }
+  rollback(): void {}
+  update(): void {
+    throw new OcirtError('cannot update: the container has no cgroup (this host has no cgroup filesystem)');
+  }
+  join(): void {}
+  freeze(): void {
+    throw new OcirtError('cannot pause: the container has no cgroup (this host has no cgroup filesystem)');
+  }
+  thaw(): void {}
+  isFrozen(): boolean {
+    return false;
+  }
+  killAll(): void {}
+  pids(): number[] {
+    return [];
+  }
+  stats(): CgroupStats {
+    return emptyStats();
+  }
+  oomKills(): number | undefined {
+    return undefined;
+  }
+  remove(): void {}
+}
