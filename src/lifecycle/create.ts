@@ -17,6 +17,7 @@ import { StateStore } from '../state/store';
 import { nowRfc3339Nano } from '../util/rfc3339';
 import { loadBundle } from './bundle';
 import { runHooks, type HookState } from './hooks';
+import { unsupportedFields } from './unsupported-fields';
 import { writeIdMaps } from './id-maps';
 import { writePidFile } from './pid-file';
 import { destroyContainer } from './destroy';
@@ -46,6 +47,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
   store.dir(opts.id); // validates the id before anything else is touched
   const bundle = loadBundle(opts.bundle);
   for (const w of bundle.warnings) opts.warn?.(`config.json: ${w.pointer}: ${w.reason}`);
+  for (const w of unsupportedFields(bundle.spec)) opts.warn?.(`config.json: ${w}`);
   const spec = bundle.spec;
 
   store.ensureRoot();
