@@ -42,6 +42,18 @@
       ],
       "include_dirs": ["src"],
       "ldflags": ["-static-libstdc++", "-static-libgcc", "-s"]
+    },
+    {
+      "target_name": "ocirt-fast",
+      "type": "executable",
+      "sources": [
+        "src/core/json.cc",
+        "src/fast/fast_main.cc",
+        "src/fast/container.cc",
+        "src/fast/verbs.cc"
+      ],
+      "include_dirs": ["src"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc", "-s"]
     }
   ]
 }

@@ -12,7 +12,29 @@ const scope = new TestScope();
 afterEach(() => scope.reset());
 afterAll(() => {
   expect(scope.finish()).toEqual([]);
+  // The parents ocirt made for these paths stay, as with runc: remove them (empty by now).
+  for (const mp of new Set(mounts().values())) {
+    for (const parent of ['ocirt-test-cgroups', 'ocirt-rel-test']) {
+      for (const base of [mp, ...ownCgroupDirs(mp)]) {
+        try {
+          fs.rmdirSync(path.join(base, parent));
+        } catch {
+          // not there
+        }
+      }
+    }
+  }
 });
+
+/** The caller's own cgroup directories under a mount point (where relative paths go). */
+function ownCgroupDirs(mp: string): string[] {
+  return fs
+    .readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .map((l) => /^\d+:[^:]*:(.*)$/.exec(l)?.[1])
+    .filter((p): p is string => p !== undefined && p !== '/')
+    .map((p) => path.join(mp, p));
+}
 
 /** Host cgroup mount points: v1 controller → mount point; "" → the v2 mount. */
 function mounts(): Map<string, string> {

@@ -164,6 +164,7 @@ class Reader {
       ws();
       if (p_ >= t_.size() || t_[p_] != ':') return fail("expected :");
       p_++;
+      if (out.fields.find(key) == out.fields.end()) out.keys.push_back(key);
       if (!value(out.fields[key], depth + 1)) return false;
       ws();
       if (p_ < t_.size() && t_[p_] == ',') {

@@ -19,6 +19,7 @@ class JsonValue {
   std::string text;  // string value, or the number's source text
   std::vector<JsonValue> items;
   std::map<std::string, JsonValue> fields;
+  std::vector<std::string> keys;  // object keys in document order
 
   bool is_null() const { return kind == Kind::Null; }
   const JsonValue& operator[](const std::string& key) const;

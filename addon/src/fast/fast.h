@@ -1,0 +1,51 @@
+// ocirt-fast: the hot verbs (state, start, kill, delete) without booting Node.
+//
+// It handles only the ordinary case of each verb and hands everything else — any error,
+// any flag or state it does not know, hooks to run — to the Node CLI before it has
+// changed anything, so every message and every unusual path stays in one place
+// (src/cli). It reads the state directory contract written down in src/state/STATE.md.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+
+namespace ocirt {
+namespace fast {
+
+struct Invocation {
+  std::string root;
+  std::string verb;
+  std::vector<std::string> args;  // after the verb
+};
+
+// Replaces this process with the Node CLI, given the original argv. Never returns.
+[[noreturn]] void hand_over();
+
+struct Container {
+  std::string dir;         // <root>/<id>
+  std::string state_file;  // <root>/<id>/state.json
+  std::string text;        // state.json as read
+  JsonValue record;
+};
+
+// Loads <root>/<id>/state.json; false when anything is unusual (Node then reports it).
+bool load_container(const std::string& root, const std::string& id, Container& out);
+bool valid_id(const std::string& id);
+
+// The status `ocirt state` prints (src/state/status.ts liveStatus).
+std::string live_status(const Container& c);
+bool same_process(long pid, const std::string& start_time);
+bool wait_gone(long pid, const std::string& start_time, int timeout_ms);
+
+int run_state(const Invocation& inv);
+int run_start(const Invocation& inv);
+int run_kill(const Invocation& inv);
+int run_delete(const Invocation& inv);
+
+// JSON.stringify's escaping of a string.
+std::string js_quote(const std::string& s);
+void sleep_ms(int ms);
+
+}  // namespace fast
+}  // namespace ocirt

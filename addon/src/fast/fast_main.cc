@@ -1,0 +1,63 @@
+#include <string.h>
+#include <unistd.h>
+
+#include "fast/fast.h"
+
+using namespace ocirt::fast;
+
+namespace {
+char** g_argv;  // argv[1] node, argv[2] main.js, argv[3..] the user's arguments
+
+bool takes_value(const std::string& flag) {
+  return flag == "--root" || flag == "--log" || flag == "--log-format" || flag == "--cgroup-manager" ||
+         flag == "--rootless" || flag == "--criu";
+}
+
+std::string default_root() {
+  const char* xdg = getenv("XDG_RUNTIME_DIR");
+  if (geteuid() != 0 && xdg && xdg[0] == '/') return std::string(xdg) + "/ocirt";
+  return "/run/ocirt";
+}
+}  // namespace
+
+namespace ocirt {
+namespace fast {
+void hand_over() {
+  execv(g_argv[1], g_argv + 1);
+  _exit(127);
+}
+}  // namespace fast
+}  // namespace ocirt
+
+int main(int argc, char** argv) {
+  if (argc < 3) return 2;
+  g_argv = argv;
+  if (getenv("OCIRT_NO_FAST_PATH")) hand_over();
+  Invocation inv;
+  inv.root = default_root();
+  int i = 3;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    std::string token = argv[i];
+    size_t eq = token.find('=');
+    std::string flag = eq == std::string::npos ? token : token.substr(0, eq);
+    if (flag == "--systemd-cgroup") continue;
+    if (!takes_value(flag)) hand_over();  // --debug, --help, --version, unknown: Node's
+    std::string value;
+    if (eq != std::string::npos) {
+      value = token.substr(eq + 1);
+    } else {
+      if (i + 1 >= argc) hand_over();
+      value = argv[++i];
+    }
+    if (flag == "--root") inv.root = value;
+    if (flag == "--log-format" && value != "text" && value != "json") hand_over();
+  }
+  if (i >= argc || inv.root.empty() || inv.root[0] != '/') hand_over();
+  inv.verb = argv[i++];
+  for (; i < argc; i++) inv.args.push_back(argv[i]);
+  if (inv.verb == "state") return run_state(inv);
+  if (inv.verb == "start") return run_start(inv);
+  if (inv.verb == "kill") return run_kill(inv);
+  if (inv.verb == "delete") return run_delete(inv);
+  hand_over();
+}

@@ -1,0 +1,121 @@
+/**
+ * The native entry (addon/src/fast) for state, start, kill and delete: it must behave
+ * exactly like the Node CLI where it acts, and hand everything else over to Node.
+ * A launcher whose "node" does not exist shows which path ran: the fast path succeeds
+ * without Node, a hand-over fails with exit 127.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ocirtToFiles, procStatusField, sh, stateOf, TestScope, waitForStatus } from '../helpers/containers';
+import { isRoot, ocirt } from '../helpers/ocirt-cli';
+
+const FAST = path.resolve(__dirname, '../../addon/build/Release/ocirt-fast');
+
+describe.skipIf(!isRoot)('the native fast path (needs root: real containers)', () => {
+  const scope = new TestScope();
+  afterEach(() => scope.reset());
+  afterAll(() => expect(scope.finish()).toEqual([]));
+
+  /** Runs the fast binary alone: Node is unreachable, so a hand-over exits 127. */
+  function fastOnly(args: string[], env: NodeJS.ProcessEnv = process.env) {
+    const r = spawnSync(FAST, ['/nonexistent/node', '/nonexistent/main.js', '--root', scope.root, ...args], { encoding: 'utf8', env });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  function viaNode(args: string[]) {
+    return ocirt(scope.root, args, { env: { ...process.env, OCIRT_NO_FAST_PATH: '1' } });
+  }
+
+  function created(args = sh('sleep 60'), annotations?: Record<string, string>): string {
+    const b = scope.bundle(args, (s) => {
+      if (annotations) s.annotations = annotations;
+    });
+    const id = scope.id('fast');
+    const r = ocirtToFiles(scope.root, ['create', '--bundle', b.dir, id]);
+    expect(r.status, r.err()).toBe(0);
+    return id;
+  }
+
+  it('prints state byte for byte as the Node CLI does, in every status', () => {
+    const id = created(sh('sleep 60'), { 'a"quote': 'line\nbreak\ttab\u0001ctl', 'ü-ñ': '✓', empty: '' });
+    const check = () => {
+      const fast = fastOnly(['state', id]);
+      expect(fast.status).toBe(0);
+      expect(fast.stdout).toBe(viaNode(['state', id]).stdout);
+      return JSON.parse(fast.stdout).status as string;
+    };
+    expect(check()).toBe('created');
+    expect(fastOnly(['start', id]).status).toBe(0);
+    expect(check()).toBe('running');
+    expect(fastOnly(['kill', id, 'KILL']).status).toBe(0);
+    expect(waitForStatus(scope.root, id, 'stopped')).toBe('stopped');
+    expect(check()).toBe('stopped');
+    expect(fastOnly(['delete', id]).status).toBe(0);
+    expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
+  });
+
+  it('omits annotations when there are none, like the Node CLI', () => {
+    const id = created();
+    const fast = fastOnly(['state', id]);
+    expect(fast.stdout).not.toContain('annotations');
+    expect(fast.stdout).toBe(viaNode(['state', id]).stdout);
+  });
+
+  it('starts a created container: the process runs and the exec fifo is gone', () => {
+    const id = created(sh('sleep 60'));
+    expect(fastOnly(['start', id]).status).toBe(0);
+    expect(fs.existsSync(path.join(scope.root, id, 'exec.fifo'))).toBe(false);
+    const pid = stateOf(scope.root, id).pid;
+    expect(procStatusField(pid, 'Name')).toBe('sleep');
+  });
+
+  it('reads signals by number and by name with or without SIG, in any case', () => {
+    for (const sig of ['9', 'SIGKILL', 'kill']) {
+      const id = created(sh('sleep 60'));
+      expect(fastOnly(['start', id]).status).toBe(0);
+      expect(fastOnly(['kill', id, sig]).status).toBe(0);
+      expect(waitForStatus(scope.root, id, 'stopped')).toBe('stopped');
+    }
+  });
+
+  it('deletes a running container only with --force, killing it first', () => {
+    const id = created(sh('sleep 60'));
+    expect(fastOnly(['start', id]).status).toBe(0);
+    const pid = stateOf(scope.root, id).pid;
+    // Without --force the refusal (an error) is Node's to report.
+    expect(fastOnly(['delete', id]).status).toBe(127);
+    expect(ocirt(scope.root, ['delete', id]).stderr).toContain('not stopped');
+    expect(fastOnly(['delete', '--force', id]).status).toBe(0);
+    expect(procStatusField(pid, 'State') ?? 'gone').not.toMatch(/^[RS]/);
+    expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
+  });
+
+  it('hands every error and unusual case to Node before changing anything', () => {
+    const id = created(sh('sleep 60'));
+    // errors: unknown container, invalid id, a signal only Node parses, kill --all, --debug
+    expect(fastOnly(['state', 'nosuch']).status).toBe(127);
+    expect(fastOnly(['state', '../x']).status).toBe(127);
+    expect(fastOnly(['kill', id, 'RTMIN+1']).status).toBe(127);
+    expect(fastOnly(['kill', '--all', id, '9']).status).toBe(127);
+    expect(spawnSync(FAST, ['/nonexistent/node', '/x.js', '--debug', '--root', scope.root, 'state', id]).status).toBe(127);
+    // The container is untouched by all of that.
+    expect(stateOf(scope.root, id).status).toBe('created');
+    // And through the real launcher the same calls give Node's messages.
+    expect(ocirt(scope.root, ['state', 'nosuch']).stderr).toContain('container does not exist');
+  });
+
+  it('leaves start to Node when poststart hooks must run, and they do', () => {
+    const marks = scope.scratch();
+    const mark = path.join(marks, 'poststart');
+    const b = scope.bundle(sh('sleep 60'), (s) => {
+      s.hooks = { poststart: [{ path: '/bin/sh', args: ['sh', '-c', `echo ran > ${mark}`] }] };
+    });
+    const id = scope.id('fast-hook');
+    expect(ocirtToFiles(scope.root, ['create', '--bundle', b.dir, id]).status).toBe(0);
+    expect(fastOnly(['start', id]).status).toBe(127);
+    expect(ocirt(scope.root, ['start', id]).status).toBe(0);
+    expect(fs.readFileSync(mark, 'utf8')).toBe('ran\n');
+  });
+});
