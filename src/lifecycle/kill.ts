@@ -3,17 +3,22 @@ import { OcirtError } from '../native/error';
 import { loadContainer } from './container';
 import { signalIfSame } from './signal-process';
 
-/** `kill [--all] ID SIGNAL`: created, running and paused containers can be signalled. */
+/**
+ * `kill [--all] ID SIGNAL`: created, running and paused containers can be signalled.
+ * `--all` also works on a stopped container, as runc: what is left in its cgroup (the
+ * init of a container without its own pid namespace may be gone before the rest).
+ */
 export function killContainer(root: string, id: string, signal: number, all: boolean): void {
   const { record, status } = loadContainer(root, id);
-  if (status === 'stopped') throw new OcirtError('container not running');
   if (all) {
     // Every process of the cgroup: cgroup.kill for SIGKILL where the kernel has it, else
     // freeze, signal each, thaw (a paused container stays paused).
     const cgroup = openCgroupDriver(record.cgroup);
-    if (cgroup.kind === 'none') signalIfSame(record.pid, record.initStartTime, signal);
-    else cgroup.killAll(signal);
+    if (cgroup.kind !== 'none') cgroup.killAll(signal);
+    else if (status !== 'stopped') signalIfSame(record.pid, record.initStartTime, signal);
+    else throw new OcirtError('container not running');
     return;
   }
+  if (status === 'stopped') throw new OcirtError('container not running');
   if (!signalIfSame(record.pid, record.initStartTime, signal)) throw new OcirtError('container not running');
 }

@@ -244,6 +244,17 @@ describe.skipIf(!isRoot || !V1)('kill --all (needs root)', () => {
     });
   }
 
+  it('a stopped container: what is left in its cgroup (runc allows --all there)', () => {
+    const { id } = started('sleep 1000 & exit 0', sharedPidNs);
+    expect(waitForStatus(scope.root, id, 'stopped')).toBe('stopped');
+    const left = JSON.parse(scope.ocirt(['ps', '--format', 'json', id]).stdout) as number[];
+    expect(left).toHaveLength(1);
+    expectCleanError(scope.ocirt(['kill', id, 'KILL']), 'container not running');
+    const r = scope.ocirt(['kill', '--all', id, 'KILL']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(waitUntil(() => !pidExists(left[0]) || /^State:\s+Z/m.test(fs.readFileSync(`/proc/${left[0]}/status`, 'utf8')))).toBe(true);
+  });
+
   it('a paused container stays paused; the signal lands on resume', () => {
     const { id, pid } = started('exec sleep 1000', sharedPidNs);
     expect(scope.ocirt(['pause', id]).status).toBe(0);
