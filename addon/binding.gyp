@@ -13,11 +13,25 @@
         "src/napi/process_control.cc",
         "src/napi/unmount.cc",
         "src/napi/cgroup_bpf.cc",
-        "src/napi/cgroup_events.cc"
+        "src/napi/cgroup_events.cc",
+        "src/napi/fd_passing.cc",
+        "src/napi/terminal_size.cc",
+        "src/napi/seccomp_compile.cc",
+        "src/napi/seccomp_kernel.cc",
+        "src/napi/seccomp_notify_fd.cc",
+        "src/napi/cpu_affinity.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
-      "cflags_cc": ["-fno-exceptions"]
+      "cflags_cc": ["-fno-exceptions"],
+      "variables": { "ocirt_libseccomp": "<!(node tools/libseccomp-probe.js)" },
+      "conditions": [
+        ["ocirt_libseccomp==1", {
+          "defines": ["OCIRT_HAVE_LIBSECCOMP=1"],
+          "cflags_cc": ["<!@(node tools/libseccomp-probe.js --cflags)"],
+          "libraries": ["<!@(node tools/libseccomp-probe.js --libs)"]
+        }]
+      ]
     },
     {
       "target_name": "ocirt-init",
@@ -38,6 +52,17 @@
         "src/init/hooks.cc",
         "src/init/exec_process.cc",
         "src/init/container_init.cc",
+        "src/init/exec_init.cc",
+        "src/init/terminal.cc",
+        "src/init/seccomp_load.cc",
+        "src/init/scheduler.cc",
+        "src/init/ioprio.cc",
+        "src/init/personality.cc",
+        "src/init/mempolicy.cc",
+        "src/init/lsm.cc",
+        "src/init/affinity.cc",
+        "src/init/netdev.cc",
+        "src/init/process_attributes.cc",
         "src/init/self_protect.cc"
       ],
       "include_dirs": ["src"],

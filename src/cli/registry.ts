@@ -35,6 +35,8 @@ export const COMMANDS: Record<string, () => CommandModule> = {
   update: () => loadCommand('update'),
   ps: () => loadCommand('ps'),
   events: () => loadCommand('events'),
+  exec: () => loadCommand('exec'),
+  features: () => loadCommand('features'),
 };
 
 export const VERSION = '0.1.0';

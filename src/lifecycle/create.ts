@@ -8,6 +8,10 @@ import { initExecutablePath } from '../native/binding';
 import { OcirtError } from '../native/error';
 import { compilePlan } from '../plan/from-spec';
 import { gatherHostFacts } from '../plan/host-facts';
+import { translateIntelRdt } from '../plan/intel-rdt';
+import { translateNamespaces } from '../plan/namespaces';
+import { translateNetDevices } from '../plan/net-devices';
+import { nativeSeccompCompiler } from '../plan/seccomp-host';
 import type { InitPlan } from '../plan/init-plan';
 import type { Spec } from '../spec/types';
 import { EXEC_FIFO } from '../state/layout';
@@ -19,9 +23,18 @@ import { loadBundle } from './bundle';
 import { runHooks, type HookState } from './hooks';
 import { unsupportedFields } from './unsupported-fields';
 import { writeIdMaps } from './id-maps';
+import { killOrphanedInits } from './orphaned-init';
 import { writePidFile } from './pid-file';
 import { destroyContainer } from './destroy';
 import { initError, SyncChannel } from './sync-protocol';
+import { joinIntelRdt } from './intel-rdt';
+import { moveNetDevices } from './net-devices';
+import { handOverSeccompListener } from './seccomp-notify';
+import { sendToConsoleSocket } from './console-socket';
+import { checkPreservedFds } from './exec-fds';
+import { saveContainerConfig } from './exec-config';
+import { closeQuietly, TerminalChannel } from './terminal-channel';
+import { checkTerminal, terminalPlan } from './terminal-plan';
 
 export interface CreateOptions {
   root: string;
@@ -30,6 +43,17 @@ export interface CreateOptions {
   pidFile?: string;
   noPivot?: boolean;
   preserveFds?: number;
+  /** How many of the preserved fds are LISTEN_FDS ones: the process gets LISTEN_FDS and LISTEN_PID=1. */
+  listenFds?: number;
+  /** With a terminal: where the pty master goes (required unless `onConsole` takes it). */
+  consoleSocket?: string;
+  /** `run -t`: a terminal even when config.json has process.terminal false. */
+  tty?: boolean;
+  /**
+   * A foreground `run` without --console-socket: receives the pty master (the caller
+   * owns the fd) to proxy the terminal itself.
+   */
+  onConsole?: (master: number) => void;
   /** Called with each config warning (e.g. defaults filled in). */
   warn?: (message: string) => void;
 }
@@ -49,6 +73,9 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
   for (const w of bundle.warnings) opts.warn?.(`config.json: ${w.pointer}: ${w.reason}`);
   for (const w of unsupportedFields(bundle.spec)) opts.warn?.(`config.json: ${w}`);
   const spec = bundle.spec;
+  if (opts.tty && spec.process) spec.process.terminal = true;
+  checkTerminal({ detach: !opts.onConsole, terminal: spec.process?.terminal === true, consoleSocket: opts.consoleSocket });
+  checkPreservedFds(opts.preserveFds ?? 0, opts.listenFds ?? 0);
 
   store.ensureRoot();
   const stateDir = store.reserve(opts.id);
@@ -76,31 +103,48 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
   let initPid = 0;
   let bootstrapPid = 0;
   try {
+    // Written before anything is made on the host, so that `delete --force` finds the
+    // cgroups (and later the init) of a create that was killed half-way.
+    store.write(record);
     // Limits are written before any process joins, so they hold from its first instruction.
     cgroups.create(spec.linux?.resources, { warn: opts.warn });
+    const host = gatherHostFacts(spec, bundle.dir, cgroups.layout());
     const plan = compilePlan(spec, {
       containerId: opts.id,
       bundle: bundle.dir,
       execFifo: record.execFifo,
       noPivot: opts.noPivot ?? false,
       preserveFds: opts.preserveFds ?? 0,
-      host: gatherHostFacts(spec, bundle.dir, cgroups.layout()),
+      host,
+      seccompCompiler: nativeSeccompCompiler(),
     });
-    // Written before the init exists so that `delete --force` can clean up after a
-    // create that was killed half-way.
-    store.write(record);
-    await runInit(plan, spec, record, cgroups, (pid) => {
+    // Done by the runtime from the host's side: moving network devices, Intel RDT.
+    const netDevices = translateNetDevices(spec.linux, translateNamespaces(spec.linux).has, host.netDevices);
+    const intelRdt = translateIntelRdt(spec.linux, opts.id, host.intelRdt);
+    const terminal = terminalPlan(spec.process, 4 + plan.preserveFds, true);
+    if (terminal) plan.terminal = terminal;
+    if (opts.listenFds) plan.process.env.push(`LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1');
+    // What `exec` takes its defaults from, whatever happens to the bundle later.
+    saveContainerConfig(stateDir, spec);
+    await runInit(plan, spec, record, cgroups, opts, async (pid) => {
       initPid = pid;
       record.pid = pid;
       record.initStartTime = readStartTime(pid) ?? '';
       store.write(record);
-    }, (pid) => (bootstrapPid = pid));
+      // The init's namespaces exist; it waits for the state message before its rootfs.
+      await moveNetDevices(opts.id, pid, netDevices);
+    }, (pid) => {
+      bootstrapPid = pid;
+      // Before the init forks: the container init inherits the resctrl group.
+      if (intelRdt) record.intelRdt = joinIntelRdt(intelRdt, pid);
+    });
     record.status = 'created';
     store.write(record);
     if (opts.pidFile) writePidFile(opts.pidFile, initPid);
     return record;
   } catch (err) {
     if (bootstrapPid > 0) safeKill(bootstrapPid);
+    if (bootstrapPid > 0 && initPid === 0) killOrphanedInits(cgroups.pids());
     destroyContainer(record, { killInit: true });
     cgroups.rollback();
     store.remove(opts.id);
@@ -113,13 +157,29 @@ async function runInit(
   spec: Spec,
   record: ContainerRecord,
   cgroups: CgroupDriver,
-  onInitPid: (pid: number) => void,
+  opts: CreateOptions,
+  onInitPid: (pid: number) => Promise<void>,
   onBootstrapPid: (pid: number) => void,
 ): Promise<void> {
   const preserved = Array.from({ length: plan.preserveFds }, (_, i) => 3 + i);
   const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...preserved, 'pipe'];
-  const child = spawn(initExecutablePath(), [String(3 + plan.preserveFds)], { stdio, env: {} });
+  const terminal = plan.terminal ? TerminalChannel.open() : undefined;
+  if (terminal) stdio.push(terminal.child);
+  let child;
+  try {
+    child = spawn(initExecutablePath(), [String(3 + plan.preserveFds)], { stdio, env: {} });
+  } finally {
+    terminal?.closeChildEnd();
+  }
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // The bootstrap killed before it reported the init's pid: the init (if forked) still
+  // holds the sync socket open, so the channel alone would wait for ever.
+  const bootstrapDied = new Promise<'bootstrap-died'>((resolve) =>
+    child.on('exit', (code, signal) => {
+      if (signal || code) setTimeout(() => resolve('bootstrap-died'), 50);
+    }),
+  );
+  let pidReported = false;
   const spawnFailed = new Promise<never>((_, reject) =>
     child.on('error', (err) => reject(OcirtError.fromNode(`start ${initExecutablePath()}`, err))),
   );
@@ -140,7 +200,10 @@ async function runInit(
       annotations: record.annotations,
     });
     for (;;) {
-      const m = await Promise.race([channel.next(), spawnFailed]);
+      const m = await Promise.race(pidReported ? [channel.next(), spawnFailed] : [channel.next(), spawnFailed, bootstrapDied]);
+      if (m === 'bootstrap-died') {
+        throw new OcirtError('the container\'s bootstrap process was killed before it reported the init');
+      }
       if (m === null) {
         const code = await exited;
         throw new OcirtError(`container init exited before it was ready${code ? ` (exit status ${code})` : ''}`);
@@ -153,7 +216,8 @@ async function runInit(
           channel.send({ type: 'ack' });
           break;
         case 'pid':
-          onInitPid(m.pid);
+          pidReported = true;
+          await onInitPid(m.pid);
           channel.send({
             type: 'state',
             creating: JSON.stringify(hookState('creating')),
@@ -165,12 +229,39 @@ async function runInit(
           await runHooks('createRuntime', spec.hooks?.createRuntime ?? [], hookState('creating'));
           channel.send({ type: 'ack' });
           break;
+        case 'console':
+          if (terminal) takeConsole(terminal, opts);
+          break;
+        case 'seccomp':
+          handOverSeccompListener({
+            pid: record.pid,
+            fdInProcess: m.fd,
+            seccomp: spec.linux!.seccomp!,
+            state: hookState('creating'),
+            ack: () => channel.send({ type: 'ack' }),
+          });
+          break;
         case 'ready':
           return;
       }
     }
   } finally {
     channel.close();
+    terminal?.close();
+  }
+}
+
+/** The pty master: to the console socket, or to the foreground `run` that proxies it. */
+function takeConsole(terminal: TerminalChannel, opts: CreateOptions): void {
+  const { fd, name } = terminal.receive();
+  if (opts.onConsole && !opts.consoleSocket) {
+    opts.onConsole(fd);
+    return;
+  }
+  try {
+    if (opts.consoleSocket) sendToConsoleSocket(opts.consoleSocket, fd, name);
+  } finally {
+    closeQuietly(fd);
   }
 }
 

@@ -3,6 +3,7 @@ import { cgroupPids } from '../cgroups/cgroupfs';
 import { openCgroupDriver } from '../cgroups/select-driver';
 import { readStartTime } from '../state/liveness';
 import type { ContainerRecord } from '../state/record';
+import { removeIntelRdt } from './intel-rdt';
 import { detachMountsUnder } from './leftover-mounts';
 import { signalIfSame, waitGone } from './signal-process';
 
@@ -20,6 +21,7 @@ export function destroyContainer(record: ContainerRecord, opts: { killInit: bool
   if (record.sharesPidNamespace) killCgroupProcesses(record.cgroup.paths);
   // With the sub-cgroups a container may have made; also after an OOM kill or a pause.
   openCgroupDriver(record.cgroup).remove();
+  removeIntelRdt(record.intelRdt);
   if (!record.namespaces.some((n) => n.type === 'mount')) detachMountsUnder(record.rootfs);
   fs.rmSync(record.execFifo, { force: true });
 }

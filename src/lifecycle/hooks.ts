@@ -27,7 +27,13 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<v
     if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 2, 2] });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 2, 2] });
+    } catch (err) {
+      reject(OcirtError.fromNode(`${kind} hook ${hook.path}`, err));
+      return;
+    }
     let timedOut = false;
     const timer =
       hook.timeout && hook.timeout > 0

@@ -1,11 +1,9 @@
 import { native } from '../native/binding';
-import { OcirtError } from '../native/error';
 import { createContainer, type CreateOptions } from './create';
 import { deleteContainer } from './delete';
-import { signalIfSame } from './signal-process';
+import { SignalForwarder } from './exec-wait';
 import { startContainer } from './start';
-
-const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
+import { startTerminalProxy } from './terminal-proxy';
 
 /**
  * `run`: create + start. Detached, it returns once started. Otherwise ocirt becomes the
@@ -14,38 +12,32 @@ const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', '
  */
 export async function runContainer(opts: CreateOptions & { detach: boolean }, warn: (m: string) => void): Promise<number> {
   if (!opts.detach) native().setChildSubreaper();
-  const record = await createContainer(opts);
+  // In the foreground without a console socket, a terminal is proxied by ocirt itself.
+  let master = -1;
+  const onConsole = opts.detach ? undefined : (fd: number) => (master = fd);
+  const record = await createContainer({ ...opts, onConsole });
+  const proxy = master >= 0 ? startTerminalProxy(master) : undefined;
+  // Installed before start, so a signal as soon as the process runs reaches it. With a
+  // terminal, SIGWINCH resizes the pty (which signals the process) instead.
+  const forwarder = opts.detach ? undefined : new SignalForwarder(proxy ? ['SIGWINCH'] : []);
+  forwarder?.target(record.pid, record.initStartTime);
   try {
     await startContainer(opts.root, opts.id, warn);
   } catch (err) {
+    forwarder?.stop();
+    await proxy?.finish(0);
     await deleteContainer(opts.root, opts.id, true, warn).catch(() => {});
     throw err;
   }
-  if (opts.detach) return 0;
+  if (!forwarder) return 0;
 
-  const handlers = FORWARDED.map((sig) => {
-    const h = () => {
-      try {
-        signalIfSame(record.pid, record.initStartTime, osSignal(sig));
-      } catch {
-        // the container is exiting
-      }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
   let status: { code: number | null; signal: number | null };
   try {
-    status = await native().waitForExit(record.pid);
-  } catch (err) {
-    throw OcirtError.fromNode(`wait for container ${opts.id}`, err);
+    status = await forwarder.wait(opts.id);
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    forwarder.stop();
+    await proxy?.finish();
   }
   await deleteContainer(opts.root, opts.id, true, warn);
   return status.code ?? 128 + (status.signal ?? 0);
-}
-
-function osSignal(name: NodeJS.Signals): number {
-  return (require('node:os') as typeof import('node:os')).constants.signals[name];
 }

@@ -30,7 +30,12 @@ export async function startContainer(root: string, id: string, warn: (m: string)
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw OcirtError.fromNode('read exec fifo', err);
       }
       if (n === 1) break;
-      if (!isSameProcess(record.pid, record.initStartTime)) throw new OcirtError('container init exited before start');
+      // The init may have taken the fifo, run, and exited between two reads: its byte
+      // is then waiting in the fifo.
+      if (!isSameProcess(record.pid, record.initStartTime)) {
+        if (readByte(fd, buf) === 1) break;
+        throw new OcirtError('container init exited before start');
+      }
       sleepMs(1);
     }
   } finally {
@@ -44,4 +49,12 @@ export async function startContainer(root: string, id: string, warn: (m: string)
 
 export function hookBase(record: { ociVersion: string; id: string; pid: number; bundle: string; annotations: Record<string, string> }) {
   return { ociVersion: record.ociVersion, id: record.id, pid: record.pid, bundle: record.bundle, annotations: record.annotations };
+}
+
+function readByte(fd: number, buf: Buffer): number {
+  try {
+    return fs.readSync(fd, buf, 0, 1, null);
+  } catch {
+    return 0;
+  }
 }

@@ -13,6 +13,22 @@ import { OcirtError } from '../native/error';
  *   runtime → init  {"type":"ack"}
  *   init → runtime  {"type":"ready"}            (blocked on the exec fifo now)
  *
+ * With process.terminal, after pivot_root the init sends the pty master with
+ * SCM_RIGHTS on the terminal channel (a second socket pair, plan.terminal.channelFd)
+ * and then announces it here:
+ *   init → runtime  {"type":"console","name":"/dev/pts/N"}
+ *
+ * `exec` (ocirt-init started with argv[2] "exec"; see src/lifecycle/exec.ts):
+ *   runtime → init  {"type":"exec","plan":ExecPlan}
+ *   init → runtime  {"type":"pid","pid":N}      (host pid of the new process)
+ *   init → runtime  {"type":"console","name":S} (with a terminal, as above)
+ *   init → runtime  {"type":"exec"}             (about to execve; the channel closes on success)
+ *
+ * With an SCMP_ACT_NOTIFY rule in linux.seccomp, once the filter is loaded (init or
+ * exec; see src/lifecycle/seccomp-notify.ts):
+ *   init → runtime  {"type":"seccomp","fd":N}   (N: the listener fd in the init)
+ *   runtime → init  {"type":"ack"}              (the runtime has its own copy)
+ *
  * At any point the init may send {"type":"error",errno,syscall,path,stage,message} and
  * exit. Runtime → init frames are a 4-byte little-endian length and JSON; init →
  * runtime messages are one JSON object per line.
@@ -23,6 +39,10 @@ export type InitMessage =
   | { type: 'pid'; pid: number }
   | { type: 'hooks' }
   | { type: 'ready' }
+  | { type: 'console'; name: string }
+  | { type: 'exec' }
+  | { type: 'seccomp'; fd: number }
+  | { type: 'done' }
   | { type: 'error'; errno: number; syscall: string; path: string; stage: string; message: string };
 
 export class SyncChannel {

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { NativeSeccompFilter, SeccompLibrary } from '../plan/seccomp-host';
 
 /** The typed surface of ocirt.node (addon/src/napi/). */
 export interface NativeBinding {
@@ -23,6 +24,39 @@ export interface NativeBinding {
    * is removed. Blocking, close-on-exec.
    */
   memoryEventFd(cgroupDir: string, file: string, args?: string): number;
+  /** The libseccomp ocirt.node was built with; null when built without it. */
+  seccompLibrary(): SeccompLibrary | null;
+  /** Syscall numbers of names for a libseccomp arch ("x86_64"); null for an unknown name. */
+  seccompResolve(arch: string, names: string[]): Array<number | null>;
+  /** libseccomp's BPF program (struct sock_filter[]) for a rule list; errors carry `rule` and errno. */
+  seccompCompile(filter: NativeSeccompFilter): Buffer;
+  /** Which seccomp(2) flag sets and actions the running kernel accepts. */
+  seccompKernelSupport(flags: number[], actions: number[]): { flags: boolean[]; actions: boolean[] };
+  /** pidfd_getfd(2): a close-on-exec copy of another process's fd. */
+  pidfdGetfd(pid: number, fd: number): number;
+  /** Connects to a unix socket and sends `state` with `fd` as SCM_RIGHTS (seccomp notify). */
+  sendSeccompListener(socketPath: string, state: string, fd: number): void;
+  /** sched_setaffinity(2) of another process; the mask as 64-bit words (decimal strings). */
+  setCpuAffinity(pid: number, mask: string[]): void;
+  /** A connected AF_UNIX SOCK_STREAM pair, both close-on-exec. */
+  socketPair(): [number, number];
+  /** One message with `payload` and `fd` as SCM_RIGHTS. */
+  sendFd(socket: number, fd: number, payload: string): void;
+  /**
+   * The next message's fd (close-on-exec) and payload; null at end of stream. Waits at
+   * most timeoutMs (throws errno ETIMEDOUT), forever without it.
+   */
+  receiveFd(socket: number, timeoutMs?: number): { fd: number; payload: string } | null;
+  /** fd of a connection to the AF_UNIX SOCK_STREAM listener at path (any length). */
+  connectUnix(path: string): number;
+  /** fd of an AF_UNIX SOCK_STREAM listener bound at path. */
+  listenUnix(path: string): number;
+  /** fd of the next connection; waits at most timeoutMs (throws errno ETIMEDOUT). */
+  acceptUnix(listener: number, timeoutMs?: number): number;
+  /** TIOCSWINSZ. */
+  setWindowSize(fd: number, rows: number, cols: number): void;
+  /** TIOCGWINSZ. */
+  windowSize(fd: number): { rows: number; cols: number };
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { Spec } from '../spec/types';
-import { INIT_PLAN_VERSION, type InitPlan } from './init-plan';
+import { INIT_PLAN_VERSION, type InitPlan, type PlanProcessAttributes } from './init-plan';
 import { translateDevices } from './devices';
 import { translateInitHooks } from './hooks';
+import { applyMountLabel } from './lsm';
 import { translateMounts } from './mounts';
 import { translateNamespaces, type NamespacePlan } from './namespaces';
 import type { PlanOptions } from './plan-options';
 import { planError, pointer } from './plan-error';
+import { translateAttributes } from './process-attributes';
 import { translateProcess } from './process';
 import { translateRootfs } from './rootfs';
 import { translateSysctl } from './sysctl';
@@ -14,7 +16,8 @@ export type { CgroupHierarchy, CgroupLayout, HostFacts, PlanOptions } from './pl
 
 /**
  * Spec + options → the InitPlan the native init executes. Pure: no file system, no
- * clock, no environment; the same input always gives the same plan. Refuses what it
+ * clock, no environment; the same input always gives the same plan (a seccomp filter
+ * is compiled by the deterministic opts.seccompCompiler). Refuses what it
  * cannot turn into a plan with an OcirtError `<json pointer>: <reason>`.
  */
 export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
@@ -36,6 +39,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     hasKcore: opts.host.hasKcore,
     mounts,
   });
+  const attributes = translateProcessAttributes(spec, opts);
 
   return {
     version: INIT_PLAN_VERSION,
@@ -48,7 +52,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     ...rootfs,
     // translateNamespaces refuses a config without a mount namespace (created or joined).
     ownMountNamespace: ns.has.has('mount'),
-    mounts,
+    mounts: applyMountLabel(mounts, spec.linux, opts.host.lsm),
     devices,
     // Stop-gap: the cgroup v1 co-mount links travel with the /dev links until the plan
     // has a field of their own (they are created after all mounts, like those).
@@ -60,8 +64,14 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     domainname: nonEmpty(spec.domainname),
     process,
     preserveFds: opts.preserveFds,
+    ...attributes,
     hooks: translateInitHooks(spec.hooks, process.env),
   };
+}
+
+/** Scheduler, I/O priority, personality, memory policy, LSM labels, seccomp: only those the config sets. */
+function translateProcessAttributes(spec: Spec, opts: PlanOptions): PlanProcessAttributes {
+  return translateAttributes(spec, spec.process, opts.host, opts.seccompCompiler);
 }
 
 /** runc: sethostname/setdomainname only with a uts namespace; "" means "leave it". */

@@ -1,13 +1,18 @@
 import * as fs from 'node:fs';
 import type { Spec } from '../spec/types';
+import { gatherIntelRdtFacts } from './intel-rdt-host';
+import { gatherLsmFacts } from './lsm-host';
 import { bindSourcePaths } from './mounts';
+import { gatherNetDeviceFacts } from './net-devices-host';
+import { gatherSeccompFacts } from './seccomp-host';
 import type { CgroupLayout, HostFacts } from './plan-options';
 
 /**
  * The file system work compilePlan needs done: the kind of each bind mount source
  * (stat, following symlinks as runc does; a dangling link is missing), whether
- * /proc/kcore exists, and the kernel's last capability. The cgroup layout comes from
- * the cgroup driver.
+ * /proc/kcore exists, and the kernel's last capability; for configs that use them,
+ * libseccomp's syscall numbers, the enabled LSMs, the host interfaces to move and
+ * resctrl. The cgroup layout comes from the cgroup driver.
  */
 export function gatherHostFacts(spec: Spec, bundle: string, cgroupLayout: CgroupLayout): HostFacts {
   const sourceKinds: Record<string, 'dir' | 'file'> = {};
@@ -22,6 +27,10 @@ export function gatherHostFacts(spec: Spec, bundle: string, cgroupLayout: Cgroup
   };
   const capLastCap = readCapLastCap();
   if (capLastCap !== undefined) facts.capLastCap = capLastCap;
+  if (spec.linux?.seccomp) facts.seccomp = gatherSeccompFacts(spec.linux.seccomp);
+  if (spec.process?.apparmorProfile || spec.process?.selinuxLabel || spec.linux?.mountLabel) facts.lsm = gatherLsmFacts();
+  if (spec.linux?.netDevices && Object.keys(spec.linux.netDevices).length > 0) facts.netDevices = gatherNetDeviceFacts(spec.linux);
+  if (spec.linux?.intelRdt) facts.intelRdt = gatherIntelRdtFacts(spec.linux);
   return facts;
 }
 

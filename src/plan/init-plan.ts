@@ -135,7 +135,102 @@ export interface PlanProcess {
   createCwd: boolean;
 }
 
-export interface InitPlan {
+/**
+ * process.terminal: the init (or the exec'd process) opens a pty from the container's
+ * devpts, sends the master to the runtime on `channelFd` with SCM_RIGHTS, announces it
+ * on the sync channel with {"type":"console","name":"/dev/pts/N"}, and makes the slave its
+ * stdio and controlling terminal.
+ */
+export interface PlanTerminal {
+  /** The init's fd of the terminal channel (a socket pair with the runtime). */
+  channelFd: number;
+  /** process.consoleSize; 0 leaves the kernel's default. */
+  rows: number;
+  cols: number;
+  /** Bind-mount the slave on /dev/console (the container init, not exec). */
+  mountConsole: boolean;
+}
+
+/** linux.seccomp, compiled (src/plan/seccomp.ts). */
+export interface PlanSeccomp {
+  /**
+   * The BPF program (struct sock_filter[] in host byte order), base64: the ENOSYS stub
+   * followed by libseccomp's filter. Loaded with seccomp(SECCOMP_SET_MODE_FILTER).
+   */
+  filter: string;
+  /** SECCOMP_FILTER_FLAG_* for seccomp(2); NEW_LISTENER when notify. */
+  flags: number;
+  /**
+   * A rule uses SCMP_ACT_NOTIFY: the init reports its listener fd on the sync channel
+   * ({"type":"seccomp","fd":N}), the runtime copies it (pidfd_getfd), hands it to
+   * linux.seccomp.listenerPath and acks; the init then closes its copy.
+   */
+  notify: boolean;
+  /**
+   * Load before the capabilities are dropped (noNewPrivileges is false: loading needs
+   * CAP_SYS_ADMIN); otherwise after them, as late as possible. Either way before "ready",
+   * as runc: the exec fifo wait and startContainer hooks run under the filter.
+   */
+  beforeCredentials: boolean;
+}
+
+/** process.scheduler: the sched_attr of sched_setattr(2). */
+export interface PlanScheduler {
+  policy: number;
+  /** SCHED_FLAG_* bits. */
+  flags: number;
+  nice: number;
+  priority: number;
+  /** SCHED_DEADLINE times in nanoseconds, decimal strings (uint64). */
+  runtime: string;
+  deadline: string;
+  period: string;
+}
+
+/** linux.memoryPolicy: the arguments of set_mempolicy(2). */
+export interface PlanMemoryPolicy {
+  /** MPOL_* mode with its MPOL_F_* flags. */
+  mode: number;
+  /** The node mask as 64-bit words (decimal strings), lowest nodes first; [] for none. */
+  nodeMask: string[];
+  /** maxnode: the kernel reads maxnode - 1 bits of the mask; 0 with no mask. */
+  maxNode: number;
+}
+
+/** A write to a /proc/self/attr file: an LSM label the process gets at exec. */
+export interface PlanAttrWrite {
+  path: string;
+  value: string;
+}
+
+/**
+ * What the process gets besides its credentials, applied in this order while the
+ * process still has its capabilities (runc's order), each only when the config sets it.
+ * The same for the container's init and for `exec`.
+ */
+export interface PlanProcessAttributes {
+  /** process.scheduler: sched_setattr(2). */
+  scheduler?: PlanScheduler;
+  /** process.ioPriority: the ioprio_set(2) value (class << 13 | level). */
+  ioPriority?: number;
+  /** linux.personality: the personality(2) persona (domain | flags). */
+  personality?: number;
+  /** linux.memoryPolicy: set_mempolicy(2). */
+  memoryPolicy?: PlanMemoryPolicy;
+  /** process.apparmorProfile, process.selinuxLabel: they take effect at exec. */
+  execLabels?: PlanAttrWrite[];
+  /** linux.seccomp (see PlanSeccomp.beforeCredentials for when it is loaded). */
+  seccomp?: PlanSeccomp;
+  /**
+   * process.execCPUAffinity, for `exec` only (the spec does not apply it to the init):
+   * `initial` is set by the runtime on the new process before it joins the container's
+   * cgroup, `final` by the process itself just before execve. Masks as 64-bit words
+   * (decimal strings), lowest CPUs first; null: unchanged.
+   */
+  cpuAffinity?: { initial: string[] | null; final: string[] | null };
+}
+
+export interface InitPlan extends PlanProcessAttributes {
   version: typeof INIT_PLAN_VERSION;
   containerId: string;
 
@@ -178,6 +273,8 @@ export interface InitPlan {
   process: PlanProcess;
   /** Number of fds from 3 upwards passed to the process (--preserve-fds, LISTEN_FDS). */
   preserveFds: number;
+  /** Set by the lifecycle when the process has a terminal (absent otherwise). */
+  terminal?: PlanTerminal;
 
   hooks: {
     /** Run by the init in the container's namespaces, before pivot_root. */
@@ -185,4 +282,29 @@ export interface InitPlan {
     /** Run by the init after `start`, just before exec of the user process. */
     startContainer: PlanHook[];
   };
+}
+
+export const EXEC_PLAN_VERSION = 1;
+
+/**
+ * `exec`: what ocirt-init (started as `ocirt-init <syncfd> exec`) needs to start a
+ * process in an existing container. The conversation is in src/lifecycle/exec.ts.
+ */
+export interface ExecPlan extends PlanProcessAttributes {
+  version: typeof EXEC_PLAN_VERSION;
+  containerId: string;
+  /**
+   * The container init's namespaces as /proc/<pid>/ns/* paths, in setns order: user
+   * first (it grants the rights for the others), mount last. pid and time apply to the
+   * child the init forks, which becomes the process.
+   */
+  joinNamespaces: NamespaceJoin[];
+  /** chroot here after joining: a container without a mount namespace of its own. */
+  chroot: string | null;
+  process: PlanProcess;
+  terminal?: PlanTerminal;
+  /** fds 3 .. 3+preserveFds-1 reach the process (--preserve-fds, LISTEN_FDS). */
+  preserveFds: number;
+  /** > 0: the process gets LISTEN_FDS=<n> and LISTEN_PID=<its own pid>. */
+  listenFds: number;
 }

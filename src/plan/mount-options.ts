@@ -139,3 +139,8 @@ export function bindRemountFlags(options: MountOptions): number {
   if (own === 0 && options.clearedFlags === 0) return 0;
   return F.MS_REMOUNT | F.MS_BIND | own;
 }
+
+/** The mount options ocirt applies, for `ocirt features` (not tmpcopyup, the r* attributes or idmap). */
+export function knownMountOptions(): string[] {
+  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS)].sort();
+}

@@ -1,3 +1,8 @@
+import type { IntelRdtHostFacts } from './intel-rdt';
+import type { LsmHostFacts } from './lsm-host';
+import type { NetDeviceHostFacts } from './net-devices';
+import type { SeccompCompiler, SeccompHostFacts } from './seccomp-host';
+
 /**
  * What the plan compiler needs besides the Spec. compilePlan is pure: every fact about
  * the host comes in here, gathered by the caller (see host-facts.ts).
@@ -50,6 +55,14 @@ export interface HostFacts {
    * as runc ignores capabilities the kernel does not support. Absent: no filtering.
    */
   capLastCap?: number;
+  /** libseccomp and kernel facts; gathered only for a config with linux.seccomp. */
+  seccomp?: SeccompHostFacts;
+  /** AppArmor/SELinux state; gathered only when the config asks for a label or profile. */
+  lsm?: LsmHostFacts;
+  /** Host interfaces of linux.netDevices that exist. */
+  netDevices?: NetDeviceHostFacts;
+  /** resctrl; gathered only for a config with linux.intelRdt. */
+  intelRdt?: IntelRdtHostFacts;
 }
 
 export interface PlanOptions {
@@ -67,4 +80,6 @@ export interface PlanOptions {
    * them, as runc does with a warning (use with the validator's 'warn' mode).
    */
   unknownCapabilities?: 'error' | 'ignore';
+  /** Turns the decided seccomp rules into BPF (libseccomp, in ocirt.node). Needed for linux.seccomp. */
+  seccompCompiler?: SeccompCompiler;
 }

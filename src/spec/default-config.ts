@@ -2,8 +2,22 @@ import type { Spec } from './types';
 
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
-/** The config `ocirt spec` writes: the same as runc 1.1's `runc spec`. */
-export function defaultConfig(opts: { args?: string[]; terminal?: boolean; rootless?: boolean } = {}): Spec {
+export interface DefaultConfigOptions {
+  args?: string[];
+  terminal?: boolean;
+  rootless?: boolean;
+  /**
+   * Add a cgroup namespace. runc's `runc spec` does so only on a host with the unified
+   * cgroup v2 hierarchy (`ocirt spec` passes what the host has); default true.
+   */
+  cgroupNamespace?: boolean;
+}
+
+/**
+ * The config `ocirt spec` writes: runc 1.1's `runc spec` (and `--rootless`), but for
+ * ociVersion (the spec ocirt implements) and the hostname ("ocirt").
+ */
+export function defaultConfig(opts: DefaultConfigOptions = {}): Spec {
   const spec: Spec = {
     ociVersion: '1.3.0',
     process: {
@@ -34,7 +48,7 @@ export function defaultConfig(opts: { args?: string[]; terminal?: boolean; rootl
     ],
     linux: {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
+      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, ...(opts.cgroupNamespace === false ? [] : [{ type: 'cgroup' as const }])],
       maskedPaths: [
         '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
         '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi',
@@ -46,17 +60,27 @@ export function defaultConfig(opts: { args?: string[]; terminal?: boolean; rootl
   return spec;
 }
 
-/** What `runc spec --rootless` changes: a user namespace mapping the caller, no network namespace, /sys bound. */
+/**
+ * What `runc spec --rootless` changes: a user namespace mapping the caller instead of a
+ * network namespace, /sys bound from the host in place of sysfs, no uid=/gid= mount
+ * options, no cgroup resources. The mappings come first in linux, where runc's
+ * encoder puts them.
+ */
 function makeRootless(spec: Spec): void {
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
-  const linux = spec.linux!;
-  linux.namespaces = (linux.namespaces ?? []).filter((n) => n.type !== 'network').concat([{ type: 'user' }]);
-  linux.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }];
-  linux.gidMappings = [{ containerID: 0, hostID: gid, size: 1 }];
-  spec.mounts = (spec.mounts ?? [])
-    .filter((m) => m.destination !== '/sys' && m.destination !== '/sys/fs/cgroup')
-    .map((m) => (m.destination === '/dev/pts' ? { ...m, options: (m.options ?? []).filter((o) => o !== 'gid=5') } : m));
-  spec.mounts.push({ destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
-  delete linux.resources;
+  const uid = process.geteuid?.() ?? 0;
+  const gid = process.getegid?.() ?? 0;
+  const { namespaces, resources: _resources, ...rest } = spec.linux!;
+  spec.linux = {
+    uidMappings: [{ containerID: 0, hostID: uid, size: 1 }],
+    gidMappings: [{ containerID: 0, hostID: gid, size: 1 }],
+    namespaces: (namespaces ?? []).filter((n) => n.type !== 'network' && n.type !== 'user').concat([{ type: 'user' }]),
+    ...rest,
+  };
+  spec.mounts = (spec.mounts ?? []).map((m) =>
+    m.destination === '/sys'
+      ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : m.options
+        ? { ...m, options: m.options.filter((o) => !o.startsWith('gid=') && !o.startsWith('uid=')) }
+        : m,
+  );
 }

@@ -1,6 +1,7 @@
 // config.json → typed Spec, or every problem found, each named by its JSON pointer.
 import { oversizedIntegers } from './big-integers';
 import { describeJsonSyntaxError } from './json-syntax';
+import { excessiveNesting } from './nesting';
 import { applyGoDefaults, withoutNulls } from './normalize';
 import { Findings, finishProblems, type ConfigProblem } from './problems';
 import { schemaProblems, type SchemaError } from './schema-errors';
@@ -28,6 +29,8 @@ function loadSchemaValidator(): SchemaValidator {
 }
 
 export function parseConfig(text: string, options?: Partial<SemanticOptions>): ConfigResult {
+  const nested = excessiveNesting(text);
+  if (nested) return { ok: false, problems: [nested] };
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -64,6 +64,8 @@ export interface ContainerRecord {
   execFifo: string;
   /** Name of the systemd scope unit, with the systemd cgroup driver. */
   systemdUnit?: string;
+  /** linux.intelRdt: resctrl directories ocirt created for this container, removed by `delete`. */
+  intelRdt?: { remove: string[] };
 }
 
 /** state.json text for a record: stateVersion first, then the record's own order. */

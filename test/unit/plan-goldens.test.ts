@@ -7,7 +7,9 @@
  *
  * Host facts default to: every bind source exists and is a directory; cgroup v2 with
  * the container's cgroup at /sys/fs/cgroup/ocirt/golden; /proc/kcore present;
- * cap_last_cap 40. spec-fixtures/plans/<name>.host.json, when present, is merged over
+ * cap_last_cap 40; AppArmor and SELinux enabled; made-up seccomp syscall numbers and a
+ * digest for the compiled filter (test/helpers/seccomp-facts.ts).
+ * spec-fixtures/plans/<name>.host.json, when present, is merged over
  * them (e.g. {"sourceKinds": {"/etc/hosts": "file"}}).
  *
  * Regenerate with `UPDATE_GOLDENS=1 npx vitest run test/unit/plan-goldens` (or
@@ -20,6 +22,7 @@ import type { Spec } from '../../src/spec/types';
 import { withoutNulls } from '../../src/spec/normalize';
 import { compilePlan, type HostFacts, type PlanOptions } from '../../src/plan/from-spec';
 import { bindSourcePaths } from '../../src/plan/mounts';
+import { fakeSeccompCompiler, fakeSeccompFacts } from '../helpers/seccomp-facts';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PLANS = path.join(ROOT, 'spec-fixtures/plans');
@@ -48,13 +51,16 @@ function options(name: string, spec: Spec): PlanOptions {
     hasKcore: true,
     cgroup: { version: 2, mounts: [{ subdir: '', hostPath: '/sys/fs/cgroup/ocirt/golden', controllers: [] }], symlinks: [] },
     capLastCap: 40,
+    // AppArmor and SELinux enabled, made-up syscall numbers (test/helpers/seccomp-facts.ts).
+    lsm: { apparmor: { enabled: true, execAttr: '/proc/self/attr/apparmor/exec' }, selinux: { enabled: true } },
+    seccomp: fakeSeccompFacts(spec.linux?.seccomp),
   };
   const overridePath = path.join(PLANS, `${name}.host.json`);
   if (fs.existsSync(overridePath)) {
     const override = JSON.parse(fs.readFileSync(overridePath, 'utf8')) as Partial<HostFacts>;
     host = { ...host, ...override, sourceKinds: { ...host.sourceKinds, ...override.sourceKinds } };
   }
-  return { containerId: 'golden', bundle: BUNDLE, execFifo: '/run/ocirt/golden/exec.fifo', noPivot: false, preserveFds: 0, host };
+  return { containerId: 'golden', bundle: BUNDLE, execFifo: '/run/ocirt/golden/exec.fifo', noPivot: false, preserveFds: 0, host, seccompCompiler: fakeSeccompCompiler() };
 }
 
 function compileFixture(name: string, configPath: string): unknown {

@@ -21,3 +21,20 @@ describe('oversizedIntegers', () => {
     if (!r.ok) expect(r.problems[0].pointer).toBe('/process/rlimits/0/hard');
   });
 });
+
+describe('excessiveNesting', () => {
+  it('names the first place nested too deeply, without recursing', async () => {
+    const { excessiveNesting } = await import('../../src/spec/nesting');
+    const deep = `{"annotations": {"a": ${'['.repeat(100000)}${']'.repeat(100000)}}}`;
+    const p = excessiveNesting(deep);
+    expect(p?.pointer.startsWith('/annotations/a/0/0')).toBe(true);
+    expect(p?.reason).toBe('nests deeper than 64 levels');
+    expect(excessiveNesting('{"a": {"b": [1, {"c": [2]}]}}')).toBeUndefined();
+  });
+
+  it('makes parseConfig refuse such a config instead of overflowing the stack', () => {
+    const r = parseConfig(`{"ociVersion": "1.0.0", "x": ${'{"y": '.repeat(5000)}1${'}'.repeat(5000)}}`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0].pointer.startsWith('/x/y/y')).toBe(true);
+  });
+});

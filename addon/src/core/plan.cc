@@ -45,13 +45,75 @@ PlanProcess process_from(const JsonValue& p) {
   return out;
 }
 
+PlanTerminal terminal_from(const JsonValue& t) {
+  PlanTerminal out;
+  if (t.is_null()) return out;
+  out.enabled = true;
+  out.channel_fd = int(t["channelFd"].i64());
+  out.rows = (unsigned short)t["rows"].u64();
+  out.cols = (unsigned short)t["cols"].u64();
+  out.mount_console = t["mountConsole"].b();
+  if (out.channel_fd < 3) die_message("plan: terminal.channelFd must be 3 or more");
+  return out;
+}
+
+std::vector<NamespaceJoin> joins_from(const JsonValue& list) {
+  std::vector<NamespaceJoin> out;
+  for (const auto& j : list.items) out.push_back({int(j["flag"].i64()), j["path"].str()});
+  return out;
+}
+
 }  // namespace
+
+std::vector<unsigned long> mask_words_from(const JsonValue& list) {
+  std::vector<unsigned long> words;
+  for (const auto& w : list.items) words.push_back((unsigned long)w.u64());
+  return words;
+}
+
+PlanAttributes attributes_from(const JsonValue& v) {
+  PlanAttributes a;
+  const JsonValue& s = v["scheduler"];
+  if (!s.is_null()) {
+    a.scheduler.set = true;
+    a.scheduler.policy = uint32_t(s["policy"].u64());
+    a.scheduler.flags = s["flags"].u64();
+    a.scheduler.nice = int32_t(s["nice"].i64());
+    a.scheduler.priority = uint32_t(s["priority"].u64());
+    a.scheduler.runtime = s["runtime"].u64();
+    a.scheduler.deadline = s["deadline"].u64();
+    a.scheduler.period = s["period"].u64();
+  }
+  a.has_io_priority = !v["ioPriority"].is_null();
+  a.io_priority = int(v["ioPriority"].i64());
+  a.has_personality = !v["personality"].is_null();
+  a.personality = (unsigned long)v["personality"].u64();
+  const JsonValue& mp = v["memoryPolicy"];
+  if (!mp.is_null()) {
+    a.memory_policy.set = true;
+    a.memory_policy.mode = int(mp["mode"].i64());
+    a.memory_policy.node_mask = mask_words_from(mp["nodeMask"]);
+    a.memory_policy.max_node = (unsigned long)mp["maxNode"].u64();
+  }
+  for (const auto& w : v["execLabels"].items) a.exec_labels.push_back({w["path"].str(), w["value"].str()});
+  a.cpu_affinity_final = mask_words_from(v["cpuAffinity"]["final"]);
+  const JsonValue& sc = v["seccomp"];
+  if (!sc.is_null()) {
+    a.seccomp.set = true;
+    a.seccomp.filter_base64 = sc["filter"].str();
+    a.seccomp.flags = (unsigned int)sc["flags"].u64();
+    a.seccomp.notify = sc["notify"].b();
+    a.seccomp.before_credentials = sc["beforeCredentials"].b();
+    if (a.seccomp.filter_base64.empty()) die_message("plan: seccomp.filter is empty");
+  }
+  return a;
+}
 
 Plan plan_from_json(const JsonValue& v) {
   if (v["version"].i64() != 1) die_message("plan: unsupported InitPlan version " + v["version"].text);
   Plan plan;
   plan.container_id = v["containerId"].str();
-  for (const auto& j : v["joinNamespaces"].items) plan.join_namespaces.push_back({int(j["flag"].i64()), j["path"].str()});
+  plan.join_namespaces = joins_from(v["joinNamespaces"]);
   plan.create_namespaces = int(v["createNamespaces"].i64());
   plan.wait_for_id_maps = v["waitForIdMaps"].b();
   const JsonValue& offsets = v["timeOffsets"];
@@ -95,9 +157,28 @@ Plan plan_from_json(const JsonValue& v) {
   plan.domainname = v["domainname"].str();
   plan.process = process_from(v["process"]);
   plan.preserve_fds = int(v["preserveFds"].i64());
+  plan.terminal = terminal_from(v["terminal"]);
+  plan.attributes = attributes_from(v);
   plan.create_container_hooks = hooks_from(v["hooks"]["createContainer"]);
   plan.start_container_hooks = hooks_from(v["hooks"]["startContainer"]);
   if ((plan.rootfs.empty() || plan.rootfs[0] != '/')) die_message("plan: rootfs must be absolute");
+  return plan;
+}
+
+ExecPlan exec_plan_from_json(const JsonValue& v) {
+  if (v["version"].i64() != 1) die_message("plan: unsupported ExecPlan version " + v["version"].text);
+  ExecPlan plan;
+  plan.container_id = v["containerId"].str();
+  plan.join_namespaces = joins_from(v["joinNamespaces"]);
+  plan.has_chroot = !v["chroot"].is_null();
+  plan.chroot = v["chroot"].str();
+  plan.process = process_from(v["process"]);
+  plan.terminal = terminal_from(v["terminal"]);
+  plan.preserve_fds = int(v["preserveFds"].i64());
+  plan.listen_fds = int(v["listenFds"].i64());
+  plan.attributes = attributes_from(v);
+  if (plan.has_chroot && (plan.chroot.empty() || plan.chroot[0] != '/')) die_message("plan: chroot must be absolute");
+  if (plan.process.cwd.empty() || plan.process.cwd[0] != '/') die_message("plan: process.cwd must be absolute");
   return plan;
 }
 

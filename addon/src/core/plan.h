@@ -76,6 +76,65 @@ struct PlanProcess {
   int oom_score_adj = 0;
 };
 
+// A pseudo-terminal for the process (process.terminal). The pty comes from the
+// container's devpts; its master is sent to the runtime on channel_fd (SCM_RIGHTS).
+struct PlanTerminal {
+  bool enabled = false;
+  int channel_fd = -1;
+  unsigned short rows = 0, cols = 0;
+  // The container init: bind the slave on /dev/console. Not for exec.
+  bool mount_console = false;
+};
+
+// process.scheduler: the sched_attr of sched_setattr(2).
+struct PlanScheduler {
+  bool set = false;
+  uint32_t policy = 0;
+  uint64_t flags = 0;
+  int32_t nice = 0;
+  uint32_t priority = 0;
+  uint64_t runtime = 0, deadline = 0, period = 0;
+};
+
+// linux.memoryPolicy: set_mempolicy(mode, node_mask, max_node).
+struct PlanMemoryPolicy {
+  bool set = false;
+  int mode = 0;
+  std::vector<unsigned long> node_mask;
+  unsigned long max_node = 0;
+};
+
+// An LSM label: `value` written to the /proc/self/attr file `path`.
+struct PlanAttrWrite {
+  std::string path, value;
+};
+
+// linux.seccomp, compiled by the runtime: a BPF program for seccomp(2).
+struct PlanSeccomp {
+  bool set = false;
+  std::string filter_base64;
+  unsigned int flags = 0;
+  // Report the listener fd to the runtime (SCMP_ACT_NOTIFY rules).
+  bool notify = false;
+  // Load before the capabilities are dropped (noNewPrivileges false).
+  bool before_credentials = false;
+};
+
+// What the process gets besides credentials, in runc's order: scheduler, I/O priority,
+// personality, memory policy, LSM labels, then the seccomp filter.
+struct PlanAttributes {
+  PlanScheduler scheduler;
+  bool has_io_priority = false;
+  int io_priority = 0;
+  bool has_personality = false;
+  unsigned long personality = 0;
+  PlanMemoryPolicy memory_policy;
+  std::vector<PlanAttrWrite> exec_labels;
+  PlanSeccomp seccomp;
+  // execCPUAffinity.final (exec only): set just before execve; empty: unchanged.
+  std::vector<unsigned long> cpu_affinity_final;
+};
+
 struct Plan {
   std::string container_id;
   std::vector<NamespaceJoin> join_namespaces;
@@ -98,10 +157,35 @@ struct Plan {
   std::string hostname, domainname;
   PlanProcess process;
   int preserve_fds = 0;
+  PlanTerminal terminal;
+  PlanAttributes attributes;
   std::vector<PlanHook> create_container_hooks, start_container_hooks;
+};
+
+// `exec`: a process that joins a running (or created) container. Mirrors ExecPlan in
+// src/plan/init-plan.ts.
+struct ExecPlan {
+  std::string container_id;
+  // The container init's namespaces, in setns order (user first, mount last).
+  std::vector<NamespaceJoin> join_namespaces;
+  // chroot after joining (a container without a mount namespace of its own).
+  bool has_chroot = false;
+  std::string chroot;
+  PlanProcess process;
+  PlanTerminal terminal;
+  int preserve_fds = 0;
+  // > 0: the process gets LISTEN_FDS=<n> and LISTEN_PID=<its own pid> (socket activation).
+  int listen_fds = 0;
+  PlanAttributes attributes;
 };
 
 // Dies with a report when the plan is not what the runtime should have sent.
 Plan plan_from_json(const JsonValue& v);
+ExecPlan exec_plan_from_json(const JsonValue& v);
+// The optional fields scheduler, ioPriority, personality, memoryPolicy, execLabels and
+// seccomp of an InitPlan (or of another plan that carries them).
+PlanAttributes attributes_from(const JsonValue& v);
+// A CPU or node mask sent as 64-bit words in decimal strings.
+std::vector<unsigned long> mask_words_from(const JsonValue& list);
 
 }  // namespace ocirt

@@ -192,6 +192,8 @@ int run_start(const Invocation& inv) {
       hand_over();
     }
     if (!same_process(long(c.record["pid"].i64()), c.record["initStartTime"].str())) {
+      // It may have taken the fifo, run and exited between two reads: its byte waits.
+      if (read(fd, &byte, 1) == 1) break;
       close(fd);
       hand_over();  // the init died: Node reports it
     }
@@ -233,6 +235,7 @@ int run_delete(const Invocation& inv) {
   const JsonValue& r = c.record;
   std::string driver = r["cgroup"]["driver"].str();
   bool simple = r["hooks"]["poststop"].items.empty() && has_mount_namespace(r) && !r["sharesPidNamespace"].b() &&
+                r["intelRdt"].is_null() &&
                 (driver == "cgroupfs-v1" || driver == "cgroupfs-v2" || driver == "none");
   std::string status = live_status(c);
   if (!simple || status == "paused" || status == "creating" || (status == "running" && !force)) hand_over();

@@ -53,8 +53,6 @@ void setup_system(const Plan& plan) {
   if (plan.has_domainname && setdomainname(plan.domainname.data(), plan.domainname.size()) != 0)
     die_errno("setdomainname", plan.domainname);
   for (const auto& s : plan.sysctl) write_file("/proc/sys/" + s.first, s.second);
-  if (plan.process.has_oom_score_adj)
-    write_file("/proc/self/oom_score_adj", std::to_string(plan.process.oom_score_adj));
 }
 
 // After pivot_root and before the root may become read-only: the directories are made
@@ -85,6 +83,8 @@ void run_init(int sync_fd, const Plan& plan, int fifo_fd) {
   std::string created = states["created"].str();
 
   setup_rootfs(sync_fd, plan, creating);
+  // After pivot_root (the container's devpts) and before the root may become read-only.
+  if (plan.terminal.enabled) setup_terminal(sync_fd, plan.terminal);
   if (plan.process.create_cwd) create_cwd(plan.process.cwd);
   if (plan.readonly_root) make_root_readonly();
   setup_system(plan);
@@ -94,7 +94,16 @@ void run_init(int sync_fd, const Plan& plan, int fifo_fd) {
   if (chdir(plan.process.cwd.c_str()) != 0) die_errno("chdir", plan.process.cwd);
   std::string exe = find_executable(plan.process);
   apply_rlimits(plan.process);
+  fix_stdio_ownership(plan.process.uid);
+  apply_process_attributes(plan.attributes);
+  // Seccomp as late as possible, as runc: without noNewPrivileges loading needs
+  // CAP_SYS_ADMIN, so before the capabilities go; otherwise after them. Before "ready"
+  // either way: a notify listener goes to the runtime over the sync channel, and the
+  // exec fifo wait and startContainer hooks run under the filter.
+  const PlanSeccomp& seccomp = plan.attributes.seccomp;
+  if (seccomp.set && seccomp.before_credentials) apply_seccomp(sync_fd, seccomp);
   apply_credentials(plan.process);
+  if (seccomp.set && !seccomp.before_credentials) apply_seccomp(sync_fd, seccomp);
 
   if (!send_line(sync_fd, "{\"type\":\"ready\"}")) die_errno("write", "sync channel");
   close(sync_fd);

@@ -46,18 +46,28 @@ void run_hook(const char* kind, const PlanHook& h, const std::string& state_json
     _exit(127);
   }
   close(in[0]);
+  // The hook need not read its stdin, and may never exit: the state is written without
+  // blocking, and the timeout counts from the start, writing included.
+  int64_t deadline = h.timeout > 0 ? now_ms() + int64_t(h.timeout) * 1000 : -1;
+  fcntl(in[1], F_SETFL, O_NONBLOCK);
   signal(SIGPIPE, SIG_IGN);
   size_t off = 0;
   while (off < state_json.size()) {
     ssize_t w = write(in[1], state_json.data() + off, state_json.size() - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) break;  // the hook need not read its stdin
-    off += size_t(w);
+    if (w > 0) {
+      off += size_t(w);
+      continue;
+    }
+    if (w < 0 && errno != EAGAIN && errno != EINTR) break;  // EPIPE: it closed its stdin
+    siginfo_t exited = {};
+    if (waitid(P_PID, pid_t(pid), &exited, WEXITED | WNOHANG | WNOWAIT) == 0 && exited.si_pid == pid) break;
+    if (deadline >= 0 && now_ms() >= deadline) break;
+    struct pollfd p = {in[1], POLLOUT, 0};
+    poll(&p, 1, 10);
   }
   close(in[1]);
   signal(SIGPIPE, SIG_DFL);
 
-  int64_t deadline = h.timeout > 0 ? now_ms() + int64_t(h.timeout) * 1000 : -1;
   int status = 0;
   for (;;) {
     pid_t r = waitpid(pid, &status, WNOHANG);

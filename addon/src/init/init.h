@@ -11,6 +11,33 @@ namespace ocirt {
 // Stage 1: never returns; the parent side exits, the child continues in run_init.
 [[noreturn]] void run_bootstrap(int sync_fd, const Plan& plan);
 [[noreturn]] void run_init(int sync_fd, const Plan& plan, int fifo_fd);
+// exec_init.cc: `exec` joins the container's namespaces, forks the process and exits.
+[[noreturn]] void run_exec(int sync_fd, const ExecPlan& plan);
+// netdev.cc: `ocirt-init <syncfd> netdev` moves host interfaces into a container's
+// network namespace (linux.netDevices), from the host's namespaces.
+[[noreturn]] void run_netdev(int sync_fd);
+
+// Process attributes (PlanAttributes), each in its own file: scheduler.cc, ioprio.cc,
+// personality.cc, mempolicy.cc, lsm.cc. Applied while the init still has its
+// capabilities, in runc's order.
+void apply_scheduler(const PlanScheduler& s);
+void apply_io_priority(int value);
+void apply_personality(unsigned long persona);
+void apply_memory_policy(const PlanMemoryPolicy& m);
+void apply_exec_labels(const std::vector<PlanAttrWrite>& labels);
+// process_attributes.cc: all of the above that the plan sets, in that order.
+void apply_process_attributes(const PlanAttributes& a);
+// affinity.cc: sched_setaffinity with a mask of 64-bit words (execCPUAffinity, for exec).
+void set_cpu_affinity(const std::vector<unsigned long>& mask);
+
+// seccomp_load.cc. load_seccomp installs the filter and returns the listener fd when
+// the plan has notify (else -1); hand_over_seccomp_listener reports it on the sync
+// channel ({"type":"seccomp","fd":N}), waits for the runtime's ack and closes it.
+// apply_seccomp does both. Call as late as possible: before dropping capabilities when
+// s.before_credentials (noNewPrivileges false), else after; before the sync fd closes.
+int load_seccomp(const PlanSeccomp& s);
+void hand_over_seccomp_listener(int sync_fd, int listener_fd);
+void apply_seccomp(int sync_fd, const PlanSeccomp& s);
 
 // namespaces.cc
 void join_namespaces(const Plan& plan);
@@ -43,6 +70,10 @@ void create_symlinks(int root_fd, const Plan& plan);
 // credentials.cc
 void apply_rlimits(const PlanProcess& p);
 void apply_credentials(const PlanProcess& p);
+
+// terminal.cc
+void setup_terminal(int sync_fd, const PlanTerminal& t);
+void fix_stdio_ownership(uid_t uid);
 
 // hooks.cc
 void run_hooks(const char* kind, const std::vector<PlanHook>& hooks, const std::string& state_json);

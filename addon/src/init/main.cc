@@ -1,4 +1,5 @@
-// ocirt-init: executes an InitPlan received on the sync fd given as argv[1].
+// ocirt-init: executes an InitPlan received on the sync fd given as argv[1], or with
+// argv[2] "exec" an ExecPlan (a process joining an existing container).
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <stdlib.h>
@@ -6,11 +7,21 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <string>
+
 #include "core/sync_channel.h"
 #include "core/sys_error.h"
 #include "init/init.h"
 
 using namespace ocirt;
+
+static void write_oom_score_adj(int value) {
+  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open", "/proc/self/oom_score_adj");
+  std::string text = std::to_string(value);
+  if (write(fd, text.data(), text.size()) < 0) die_errno("write", "/proc/self/oom_score_adj");
+  close(fd);
+}
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -28,7 +39,16 @@ int main(int argc, char** argv) {
   if (syscall(SYS_close_range, sync_fd, ~0U, CLOSE_RANGE_CLOEXEC) != 0) die_errno("close_range", "");
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die_errno("prctl", "PR_SET_DUMPABLE");
 
+  if (argc > 2 && std::string(argv[2]) == "netdev") run_netdev(sync_fd);
+  if (argc > 2 && std::string(argv[2]) == "exec") {
+    JsonValue message = receive_message(sync_fd, "exec");
+    ExecPlan plan = exec_plan_from_json(message["plan"]);
+    run_exec(sync_fd, plan);
+  }
   JsonValue message = receive_message(sync_fd, "plan");
   Plan plan = plan_from_json(message["plan"]);
+  // Before any namespace: lowering it needs CAP_SYS_RESOURCE in the host's user
+  // namespace, which a new user namespace would take away (runc does the same).
+  if (plan.process.has_oom_score_adj) write_oom_score_adj(plan.process.oom_score_adj);
   run_bootstrap(sync_fd, plan);
 }

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <string>
@@ -37,8 +38,13 @@ static void write_time_offsets(const Plan& plan) {
   if (plan.boottime.set)
     text += "boottime " + std::to_string(plan.boottime.secs) + " " + std::to_string(plan.boottime.nanosecs) + "\n";
   if (text.empty()) return;
+  // A non-dumpable process's /proc/self files belong to the host's root, which a new
+  // user namespace does not map: be dumpable for this one open. No process of the
+  // container exists yet to take advantage of it.
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) die_errno("prctl", "PR_SET_DUMPABLE");
   int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
   if (fd < 0) die_errno("open", "/proc/self/timens_offsets");
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die_errno("prctl", "PR_SET_DUMPABLE");
   // One write per line: the kernel parses a single offset per write.
   size_t start = 0;
   while (start < text.size()) {

@@ -8,6 +8,12 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   ocirt::register_unmount(env, exports);
   ocirt::register_cgroup_bpf(env, exports);
   ocirt::register_cgroup_events(env, exports);
+  ocirt::register_fd_passing(env, exports);
+  ocirt::register_terminal_size(env, exports);
+  ocirt::register_seccomp_compile(env, exports);
+  ocirt::register_seccomp_kernel(env, exports);
+  ocirt::register_seccomp_notify_fd(env, exports);
+  ocirt::register_cpu_affinity(env, exports);
   return exports;
 }
 

@@ -7,4 +7,10 @@ void register_wait_process(Napi::Env env, Napi::Object exports);
 void register_unmount(Napi::Env env, Napi::Object exports);
 void register_cgroup_bpf(Napi::Env env, Napi::Object exports);
 void register_cgroup_events(Napi::Env env, Napi::Object exports);
+void register_fd_passing(Napi::Env env, Napi::Object exports);
+void register_terminal_size(Napi::Env env, Napi::Object exports);
+void register_seccomp_compile(Napi::Env env, Napi::Object exports);
+void register_seccomp_kernel(Napi::Env env, Napi::Object exports);
+void register_seccomp_notify_fd(Napi::Env env, Napi::Object exports);
+void register_cpu_affinity(Napi::Env env, Napi::Object exports);
 }  // namespace ocirt

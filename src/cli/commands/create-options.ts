@@ -14,6 +14,15 @@ export const createOptionDefs: OptionDef[] = [
  * as runc counts them.
  */
 export function preservedFdCount(n: number): number {
-  const listen = Number(process.env.LISTEN_FDS ?? '0');
-  return n + (Number.isInteger(listen) && listen > 0 ? listen : 0);
+  return n + listenFdCount();
+}
+
+/**
+ * Socket activation fds passed to ocirt (fds 3 .. 3+n-1), counted as systemd's
+ * sd_listen_fds does and runc with it: LISTEN_PID must be this process.
+ */
+export function listenFdCount(env: NodeJS.ProcessEnv = process.env, pid: number = process.pid): number {
+  if (env.LISTEN_FDS === undefined || env.LISTEN_PID === undefined || !/^\d+$/.test(env.LISTEN_PID)) return 0;
+  if (Number(env.LISTEN_PID) !== pid || !/^\d+$/.test(env.LISTEN_FDS)) return 0;
+  return Number(env.LISTEN_FDS);
 }

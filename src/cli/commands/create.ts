@@ -1,7 +1,7 @@
 import { intOption, stringOption } from '../args';
 import type { CommandDef, ParsedCommand } from '../command-def';
 import type { CommandContext } from '../context';
-import { createOptionDefs, preservedFdCount } from './create-options';
+import { createOptionDefs, listenFdCount, preservedFdCount } from './create-options';
 
 export const def: CommandDef = {
   name: 'create',
@@ -21,6 +21,8 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       pidFile: stringOption(p, 'pid-file'),
       noPivot: p.options['no-pivot'] === true,
       preserveFds: preservedFdCount(intOption(p, 'preserve-fds', 0)),
+      listenFds: listenFdCount(),
+      consoleSocket: stringOption(p, 'console-socket'),
       warn: (m) => ctx.reporter.warn(m),
     });
   } catch (err) {

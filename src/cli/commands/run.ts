@@ -2,13 +2,17 @@ import { boolOption, intOption, stringOption } from '../args';
 import type { CommandDef, ParsedCommand } from '../command-def';
 import type { CommandContext } from '../context';
 import { prefix } from './create';
-import { createOptionDefs, preservedFdCount } from './create-options';
+import { createOptionDefs, listenFdCount, preservedFdCount } from './create-options';
 
 export const def: CommandDef = {
   name: 'run',
   summary: 'create and start a container; wait for it and exit with its status unless --detach',
   args: [{ name: 'container-id', required: true }],
-  options: [...createOptionDefs, { name: 'detach', short: 'd', description: 'return once the container has started' }],
+  options: [
+    ...createOptionDefs,
+    { name: 'detach', short: 'd', description: 'return once the container has started' },
+    { name: 'tty', short: 't', description: 'give the process a terminal even if config.json does not (proxied by ocirt without --console-socket)' },
+  ],
 };
 
 export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
@@ -23,6 +27,9 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
         pidFile: stringOption(p, 'pid-file'),
         noPivot: boolOption(p, 'no-pivot'),
         preserveFds: preservedFdCount(intOption(p, 'preserve-fds', 0)),
+        listenFds: listenFdCount(),
+        consoleSocket: stringOption(p, 'console-socket'),
+        tty: boolOption(p, 'tty'),
         detach: boolOption(p, 'detach'),
         warn: (m) => ctx.reporter.warn(m),
       },

@@ -18,7 +18,9 @@ export const def: CommandDef = {
 export async function run(p: ParsedCommand, _ctx: CommandContext): Promise<number> {
   const { defaultConfig } = require('../../spec/default-config') as typeof import('../../spec/default-config');
   const file = path.join(path.resolve(stringOption(p, 'bundle') ?? '.'), 'config.json');
-  const text = `${JSON.stringify(defaultConfig({ rootless: boolOption(p, 'rootless') }), null, '\t')}\n`;
+  const config = defaultConfig({ rootless: boolOption(p, 'rootless'), cgroupNamespace: unifiedCgroupHost() });
+  // Byte for byte runc's format: tab-indented, no newline at the end.
+  const text = JSON.stringify(config, null, '\t');
   try {
     fs.writeFileSync(file, text, { flag: 'wx', mode: 0o666 });
   } catch (err) {
@@ -26,4 +28,14 @@ export async function run(p: ParsedCommand, _ctx: CommandContext): Promise<numbe
     throw OcirtError.fromNode(`spec: write ${file}`, err);
   }
   return 0;
+}
+
+/** /sys/fs/cgroup is the cgroup v2 unified hierarchy (runc's IsCgroup2UnifiedMode). */
+function unifiedCgroupHost(): boolean {
+  const CGROUP2_SUPER_MAGIC = 0x63677270;
+  try {
+    return fs.statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,93 @@
+import * as fs from 'node:fs';
+import { OcirtError } from '../../native/error';
+import type { ExecRequest } from '../../lifecycle/exec-process';
+import { boolOption, intOption, stringOption } from '../args';
+import type { CommandDef, ParsedCommand } from '../command-def';
+import type { CommandContext } from '../context';
+import { prefix } from './create';
+import { listenFdCount } from './create-options';
+
+export const def: CommandDef = {
+  name: 'exec',
+  summary: 'run a new process in a created or running container (`exec ID CMD ARGS...` or `exec --process FILE ID`)',
+  args: [
+    { name: 'container-id', required: true },
+    { name: 'command', required: false, rest: true },
+  ],
+  // runc: options come before the id; everything after it is the command.
+  stopAtPositional: true,
+  options: [
+    { name: 'process', short: 'p', value: 'file', description: 'the process to run, as a runtime-spec process.json (then no command)' },
+    { name: 'console-socket', value: 'path', description: 'AF_UNIX socket that receives the pty master (with a terminal and --detach)' },
+    { name: 'cwd', value: 'dir', description: 'working directory in the container' },
+    { name: 'env', short: 'e', value: 'NAME=VALUE', description: 'add an environment variable (repeatable)', repeat: true },
+    { name: 'tty', short: 't', description: 'allocate a pseudo-terminal' },
+    { name: 'user', short: 'u', value: 'uid[:gid]', description: 'user (and group) ids to run as' },
+    { name: 'additional-gids', short: 'g', value: 'gid', description: 'add a supplementary group (repeatable)', repeat: true },
+    { name: 'cap', short: 'c', value: 'CAP_NAME', description: 'add a capability to the bounding, effective and permitted sets (repeatable)', repeat: true },
+    { name: 'no-new-privs', description: 'set no_new_privs for the process (--no-new-privs=false clears it)' },
+    { name: 'detach', short: 'd', description: 'return once the process has started; its pid goes to --pid-file' },
+    { name: 'pid-file', value: 'file', description: 'write the process\'s host pid to this file' },
+    { name: 'preserve-fds', value: 'n', description: 'pass fds 3 .. 3+n-1 to the process' },
+    { name: 'process-label', value: 'label', description: 'SELinux label of the process (a host with SELinux)' },
+    { name: 'apparmor', value: 'profile', description: 'AppArmor profile of the process (a host with AppArmor)' },
+    { name: 'ignore-paused', description: 'allow exec in a paused container' },
+  ],
+};
+
+/** Parsed command line → what to run. `readText` reads the --process file. */
+export function execRequestFrom(p: ParsedCommand, readText: (file: string) => string): ExecRequest {
+  const file = stringOption(p, 'process');
+  if (file !== undefined) return { kind: 'file', file, text: readText(file) };
+  const list = (name: string) => (p.options[name] as string[] | undefined) ?? [];
+  const args = p.args.slice(1);
+  if (args[0] === '--') args.shift();
+  const noNewPrivs = p.options['no-new-privs'];
+  return {
+    kind: 'cli',
+    args,
+    env: list('env'),
+    cwd: stringOption(p, 'cwd'),
+    user: stringOption(p, 'user'),
+    additionalGids: list('additional-gids'),
+    caps: list('cap'),
+    noNewPrivs: typeof noNewPrivs === 'boolean' ? noNewPrivs : undefined,
+    tty: boolOption(p, 'tty'),
+    apparmor: stringOption(p, 'apparmor'),
+    processLabel: stringOption(p, 'process-label'),
+  };
+}
+
+function readProcessFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw OcirtError.fromNode(`open ${file}`, err);
+  }
+}
+
+export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
+  const id = p.args[0];
+  try {
+    const { execProcess } = require('../../lifecycle/exec') as typeof import('../../lifecycle/exec');
+    const listenFds = listenFdCount();
+    return await execProcess({
+      root: ctx.root,
+      id,
+      request: execRequestFrom(p, readProcessFile),
+      detach: boolOption(p, 'detach'),
+      pidFile: stringOption(p, 'pid-file'),
+      consoleSocket: stringOption(p, 'console-socket'),
+      preserveFds: intOption(p, 'preserve-fds', 0) + listenFds,
+      listenFds,
+      ignorePaused: boolOption(p, 'ignore-paused'),
+      warn: (m) => ctx.reporter.warn(m),
+    });
+  } catch (err) {
+    prefix(err, `exec ${id}`);
+    // runc exits 255 when exec fails (the process's own status is 0..255 otherwise).
+    if (err instanceof Error) (err as { exitCode?: number }).exitCode = 255;
+    throw err;
+  }
+}
+export { warmUp } from '../warm-up';

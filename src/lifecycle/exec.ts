@@ -1,0 +1,181 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import type { Socket } from 'node:net';
+import { openCgroupDriver } from '../cgroups/select-driver';
+import { initExecutablePath, native } from '../native/binding';
+import { OcirtError } from '../native/error';
+import { gatherCapLastCap } from './exec-host';
+import { loadContainerConfig } from './exec-config';
+import { compileExecPlan } from './exec-plan';
+import { resolveExecProcess, type ExecRequest } from './exec-process';
+import { SignalForwarder } from './exec-wait';
+import { loadContainer } from './container';
+import { sendToConsoleSocket } from './console-socket';
+import { checkPreservedFds } from './exec-fds';
+import { writePidFile } from './pid-file';
+import { signalIfSame } from './signal-process';
+import { initError, SyncChannel } from './sync-protocol';
+import { handOverSeccompListener } from './seccomp-notify';
+import { closeQuietly, TerminalChannel } from './terminal-channel';
+import { checkTerminal } from './terminal-plan';
+import { startTerminalProxy, type TerminalProxy } from './terminal-proxy';
+import { isSameProcess, readStartTime } from '../state/liveness';
+
+export interface ExecOptions {
+  root: string;
+  id: string;
+  request: ExecRequest;
+  detach: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  /** fds 3.. passed through (--preserve-fds plus LISTEN_FDS). */
+  preserveFds: number;
+  /** How many of those came from LISTEN_FDS. */
+  listenFds: number;
+  ignorePaused?: boolean;
+  warn: (message: string) => void;
+}
+
+const SIGKILL = 9;
+
+/**
+ * `exec`: runs a process in a created or running container. It joins every namespace
+ * of the container's init, its cgroup, and gets the container's capabilities, rlimits
+ * and noNewPrivileges unless the process says otherwise. Detached, it returns once the
+ * process has exec'd (its pid in --pid-file; the caller's subreaper inherits it).
+ * Otherwise ocirt is its subreaper, forwards signals, and returns its exit status
+ * (128+N when killed by signal N).
+ */
+export async function execProcess(opts: ExecOptions): Promise<number> {
+  const { record, status, dir } = loadContainer(opts.root, opts.id);
+  if (status === 'stopped') throw new OcirtError('cannot exec in a stopped container');
+  if (status === 'creating') throw new OcirtError('cannot exec in a container that is still being created');
+  if (status === 'paused' && !opts.ignorePaused) {
+    throw new OcirtError('cannot exec in a paused container (use --ignore-paused to override)');
+  }
+  const spec = loadContainerConfig(dir, record.bundle);
+  const process = resolveExecProcess(opts.request, spec.process);
+  const terminal = process.terminal === true;
+  checkTerminal({ detach: opts.detach, terminal, consoleSocket: opts.consoleSocket });
+  checkPreservedFds(opts.preserveFds, opts.listenFds);
+
+  const plan = compileExecPlan({
+    containerId: opts.id,
+    initPid: record.pid,
+    namespaces: record.namespaces,
+    rootfs: record.rootfs,
+    process,
+    spec,
+    capLastCap: gatherCapLastCap(),
+    preserveFds: opts.preserveFds,
+    listenFds: opts.listenFds,
+    userNamespaceIsOwn: sameUserNamespace(record.pid),
+  });
+  if (!isSameProcess(record.pid, record.initStartTime)) throw new OcirtError('cannot exec in a stopped container');
+
+  if (!opts.detach) native().setChildSubreaper();
+  // From now on a signal to ocirt is meant for the process (held until it exists).
+  const forwarder = opts.detach ? undefined : new SignalForwarder();
+  const channel = terminal ? TerminalChannel.open() : undefined;
+  let master = -1;
+  let pid = 0;
+  let startTime = '';
+  let exited: Promise<number | null> | undefined;
+  try {
+    const preserved = Array.from({ length: opts.preserveFds }, (_, i) => 3 + i);
+    const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...preserved, 'pipe'];
+    if (channel) stdio.push(channel.child);
+    const child = spawn(initExecutablePath(), [String(3 + opts.preserveFds), 'exec'], { stdio, env: {} });
+    channel?.closeChildEnd();
+    exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const spawnFailed = new Promise<never>((_, reject) =>
+      child.on('error', (err) => reject(OcirtError.fromNode(`start ${initExecutablePath()}`, err))),
+    );
+    if (!child.pid) await spawnFailed;
+    const sync = new SyncChannel(child.stdio[3 + opts.preserveFds] as Socket);
+    let execed = false;
+    try {
+      // execCPUAffinity.initial: before the process is in the container's cgroup.
+      if (plan.cpuAffinity?.initial) native().setCpuAffinity(child.pid!, plan.cpuAffinity.initial);
+      // In the container's cgroup before it joins anything: the process forks there.
+      openCgroupDriver(record.cgroup).join(child.pid!);
+      sync.send({ type: 'exec', plan });
+      for (;;) {
+        const m = await Promise.race([sync.next(), spawnFailed]);
+        if (m === null) break;
+        if (m.type === 'error') throw initError(opts.id, m);
+        if (m.type === 'pid') {
+          pid = m.pid;
+          startTime = readStartTime(pid) ?? '';
+          forwarder?.target(pid, startTime);
+        } else if (m.type === 'console' && channel) {
+          const got = channel.receive();
+          if (opts.consoleSocket) {
+            try {
+              sendToConsoleSocket(opts.consoleSocket, got.fd, got.name);
+            } finally {
+              closeQuietly(got.fd);
+            }
+          } else {
+            master = got.fd;
+          }
+        } else if (m.type === 'exec') {
+          execed = true;
+        } else if (m.type === 'seccomp') {
+          handOverSeccompListener({
+            pid,
+            fdInProcess: m.fd,
+            seccomp: spec.linux!.seccomp!,
+            state: { ociVersion: record.ociVersion, id: record.id, status: 'running', pid: record.pid, bundle: record.bundle, annotations: record.annotations },
+            ack: () => sync.send({ type: 'ack' }),
+          });
+        }
+      }
+    } finally {
+      sync.close();
+    }
+    // Reaped: the process has been handed to the subreaper by now.
+    const code = await exited;
+    if (!execed || pid === 0) {
+      throw new OcirtError(`the exec'd process exited before it started${code ? ` (exit status ${code})` : ''}`);
+    }
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  } catch (err) {
+    if (pid > 0 && startTime) signalIfSame(pid, startTime, SIGKILL);
+    if (pid > 0 && !opts.detach) {
+      // Ours to reap (we are its subreaper once the helper is gone), or a zombie would stay.
+      await exited;
+      await native().waitForExit(pid).catch(() => undefined);
+    }
+    if (master >= 0) closeQuietly(master);
+    channel?.close();
+    forwarder?.stop();
+    throw err;
+  }
+  channel?.close();
+  if (opts.detach) return 0;
+
+  let proxy: TerminalProxy | undefined;
+  if (master >= 0) {
+    // With a terminal, SIGWINCH resizes the pty (which signals the process) instead.
+    forwarder!.drop('SIGWINCH');
+    proxy = startTerminalProxy(master);
+  }
+  let result: { code: number | null; signal: number | null };
+  try {
+    result = await forwarder!.wait(opts.id);
+  } finally {
+    forwarder!.stop();
+    await proxy?.finish();
+  }
+  return result.code ?? 128 + (result.signal ?? 0);
+}
+
+/** Whether the init's user namespace is ours (a config that "joins" the host's). */
+function sameUserNamespace(initPid: number): boolean {
+  try {
+    return fs.statSync(`/proc/${initPid}/ns/user`).ino === fs.statSync('/proc/self/ns/user').ino;
+  } catch {
+    return false;
+  }
+}
