@@ -19,6 +19,8 @@ function hasDotDot(path: string): boolean {
   return path.split('/').includes('..');
 }
 
+const DEVICE_NUMBER_MAX = { major: 4095, minor: 1048575 } as const;
+
 function checkDevices(linux: Linux, f: Findings): void {
   linux.devices?.forEach((dev, i) => {
     const at = childPointer('/linux/devices', i);
@@ -29,6 +31,10 @@ function checkDevices(linux: Linux, f: Findings): void {
       for (const key of ['major', 'minor'] as const) {
         if (dev[key] === undefined) f.error(`${at}/${key}`, `is required for a device of type "${dev.type}"`);
         else if (dev[key]! < 0) f.error(`${at}/${key}`, `must be >= 0, got ${dev[key]}`);
+        else if (dev[key]! > DEVICE_NUMBER_MAX[key]) {
+          // mknod(2) takes a 32-bit dev_t: 12 bits of major, 20 of minor.
+          f.error(`${at}/${key}`, `must be <= ${DEVICE_NUMBER_MAX[key]} (the kernel's limit), got ${dev[key]}`);
+        }
       }
     }
   });

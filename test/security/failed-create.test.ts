@@ -258,7 +258,11 @@ describe.skipIf(!isRoot)('ocirt itself SIGKILLed mid-create (needs root)', () =>
     });
     const child = spawn(OCIRT, ['--root', scope.root, 'create', '--bundle', b.dir, id], { stdio: 'ignore' });
     const done = new Promise<void>((resolve) => child.on('close', () => resolve()));
-    const hook = await pollFor(() => readIfExists(path.join(dir, 'hook'))?.trim().split(' ').map(Number));
+    // both numbers: the file exists (empty) from the moment the shell redirects
+    const hook = await pollFor(() => {
+      const parts = readIfExists(path.join(dir, 'hook'))?.trim().split(' ').map(Number);
+      return parts && parts.length === 2 && parts.every((n) => n > 0) ? parts : undefined;
+    });
     expect(hook, 'the hook never ran').toBeDefined();
     const [hookPid, hookParent] = hook!;
     // the hook's parent is the ocirt process this test started (the launcher execs node)

@@ -69,8 +69,11 @@ describe('liveness of real processes', () => {
   });
 
   it('counts a zombie as not running', async () => {
-    // `true` becomes a zombie: its parent has exec'd sleep, which never waits for it.
-    const sh = spawn('sh', ['-c', 'true & echo $!; exec sleep 10'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The child exits at once and becomes a zombie: its parent (perl, from Debian's
+    // essential perl-base) never waits for it. A shell might reap it before exec.
+    const sh = spawn('perl', ['-e', '$| = 1; my $p = fork(); exit 0 if $p == 0; print "$p\\n"; sleep 10'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     try {
       const zpid = await new Promise<number>((resolve, reject) => {
         sh.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
