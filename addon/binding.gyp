@@ -9,6 +9,7 @@
       "target_name": "ocirt",
       "sources": [
         "src/napi/addon.cc",
+        "src/core/fd_send.cc",
         "src/napi/wait_process.cc",
         "src/napi/process_control.cc",
         "src/napi/unmount.cc",
@@ -38,6 +39,7 @@
       "type": "executable",
       "sources": [
         "src/core/json.cc",
+        "src/core/fd_send.cc",
         "src/core/plan.cc",
         "src/core/sync_channel.cc",
         "src/core/sys_error.cc",

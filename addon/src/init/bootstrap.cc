@@ -29,7 +29,7 @@ int make_exec_fifo(const std::string& path) {
 void run_bootstrap(int sync_fd, const Plan& plan) {
   set_stage("namespaces");
   int fifo_fd = make_exec_fifo(plan.exec_fifo);
-  join_namespaces(plan);
+  join_namespaces(plan.join_namespaces);
   create_namespaces(sync_fd, plan);
 
   pid_t child = fork();

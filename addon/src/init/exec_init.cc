@@ -30,17 +30,7 @@ void write_oom_score_adj(int value) {
 
 void join_container(const ExecPlan& plan) {
   set_stage("exec namespaces");
-  // All opened first: once the mount namespace is joined the host's /proc is gone.
-  std::vector<int> fds;
-  for (const auto& ns : plan.join_namespaces) {
-    int fd = open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) die_errno("open", ns.path);
-    fds.push_back(fd);
-  }
-  for (size_t i = 0; i < fds.size(); i++) {
-    if (setns(fds[i], plan.join_namespaces[i].flag) != 0) die_errno("setns", plan.join_namespaces[i].path);
-    close(fds[i]);
-  }
+  join_namespaces(plan.join_namespaces);
   if (plan.has_chroot) {
     if (chroot(plan.chroot.c_str()) != 0) die_errno("chroot", plan.chroot);
     if (chdir("/") != 0) die_errno("chdir", "/");

@@ -3,6 +3,7 @@
 // the exec fifo until `start`.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "core/plan.h"
 
@@ -40,7 +41,7 @@ void hand_over_seccomp_listener(int sync_fd, int listener_fd);
 void apply_seccomp(int sync_fd, const PlanSeccomp& s);
 
 // namespaces.cc
-void join_namespaces(const Plan& plan);
+void join_namespaces(const std::vector<NamespaceJoin>& joins);
 void create_namespaces(int sync_fd, const Plan& plan);
 
 // resolve_in_root.cc

@@ -17,16 +17,16 @@
 
 namespace ocirt {
 
-void join_namespaces(const Plan& plan) {
+void join_namespaces(const std::vector<NamespaceJoin>& joins) {
   // Open them all first: after joining a mount namespace the host paths are gone.
   std::vector<int> fds;
-  for (const auto& ns : plan.join_namespaces) {
+  for (const auto& ns : joins) {
     int fd = open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) die_errno("open", ns.path);
     fds.push_back(fd);
   }
   for (size_t i = 0; i < fds.size(); i++) {
-    if (setns(fds[i], plan.join_namespaces[i].flag) != 0) die_errno("setns", plan.join_namespaces[i].path);
+    if (setns(fds[i], joins[i].flag) != 0) die_errno("setns", joins[i].path);
     close(fds[i]);
   }
 }

@@ -24,6 +24,7 @@
 
 #include <string>
 
+#include "core/fd_send.h"
 #include "core/sync_channel.h"
 #include "core/sys_error.h"
 #include "init/init.h"
@@ -106,27 +107,8 @@ void mount_console(int slave, const std::string& name) {
 }
 
 void send_master(int channel, int master, const std::string& name) {
-  struct iovec iov = {const_cast<char*>(name.data()), name.size()};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof control);
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof(int));
-  ssize_t n;
-  do {
-    n = sendmsg(channel, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) die_errno("sendmsg", "terminal channel");
+  int err = send_with_fd(channel, name, master);
+  if (err) die_errno_code(err, "sendmsg", "terminal channel");
 }
 }  // namespace
 

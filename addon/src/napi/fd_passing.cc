@@ -13,6 +13,7 @@
 
 #include <string>
 
+#include "core/fd_send.h"
 #include "napi/errors.h"
 #include "napi/exports.h"
 
@@ -97,27 +98,8 @@ Napi::Value send_fd(const Napi::CallbackInfo& info) {
   int fd = info[1].As<Napi::Number>().Int32Value();
   std::string payload = info[2].As<Napi::String>().Utf8Value();
   if (payload.empty()) payload = " ";
-  struct iovec iov = {const_cast<char*>(payload.data()), payload.size()};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof control);
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  ssize_t n;
-  do {
-    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) throw_sys_error(env, errno, "sendmsg");
+  int err = send_with_fd(sock, payload, fd);
+  if (err) throw_sys_error(env, err, "sendmsg");
   return env.Undefined();
 }
 

@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "core/fd_send.h"
 #include "napi/errors.h"
 #include "napi/exports.h"
 
@@ -43,35 +44,6 @@ Napi::Value pidfd_getfd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
-bool send_all(int sock, const std::string& payload, int fd, int& err) {
-  size_t sent = 0;
-  bool fd_sent = false;
-  while (sent < payload.size() || !fd_sent) {
-    struct iovec iov = {const_cast<char*>(payload.data() + sent), payload.size() - sent};
-    struct msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    char control[CMSG_SPACE(sizeof(int))] = {};
-    if (!fd_sent) {
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    }
-    ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      return false;
-    }
-    fd_sent = true;
-    sent += size_t(n);
-  }
-  return true;
-}
 
 // sendSeccompListener(socketPath, stateJson, fd): connects, sends, closes the connection.
 Napi::Value send_listener(const Napi::CallbackInfo& info) {
@@ -104,10 +76,9 @@ Napi::Value send_listener(const Napi::CallbackInfo& info) {
     throw_sys_error(env, err, "connect", path);
     return env.Undefined();
   }
-  int err = 0;
-  bool ok = send_all(sock, payload, fd, err);
+  int err = send_with_fd(sock, payload, fd);
   close(sock);
-  if (!ok) throw_sys_error(env, err, "sendmsg", path);
+  if (err) throw_sys_error(env, err, "sendmsg", path);
   return env.Undefined();
 }
 
