@@ -98,6 +98,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     sharesPidNamespace: !(spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
     rootless: false,
     execFifo: path.join(stateDir, EXEC_FIFO),
+    creator: { pid: process.pid, startTime: readStartTime(process.pid) ?? '' },
   };
 
   let initPid = 0;
@@ -139,6 +140,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
       if (intelRdt) record.intelRdt = joinIntelRdt(intelRdt, pid);
     });
     record.status = 'created';
+    delete record.creator;
     store.write(record);
     if (opts.pidFile) writePidFile(opts.pidFile, initPid);
     return record;

@@ -5,6 +5,7 @@ import { isOcirtError, OcirtError } from '../native/error';
 import type { RecordCgroup } from '../state/record';
 import { StateStore } from '../state/store';
 import { loadContainer } from './container';
+import { waitForCreateInProgress } from './create-in-progress';
 import { destroyContainer } from './destroy';
 import { runHooksWarning } from './hooks';
 import { hookBase } from './start';
@@ -15,7 +16,7 @@ import { hookBase } from './start';
  */
 export async function deleteContainer(root: string, id: string, force: boolean, warn: (m: string) => void): Promise<void> {
   const store = new StateStore(root);
-  store.dir(id); // id check
+  waitForCreateInProgress(store.dir(id), id);
   let loaded;
   try {
     loaded = loadContainer(root, id);

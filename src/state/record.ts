@@ -62,6 +62,8 @@ export interface ContainerRecord {
   rootless: boolean;
   /** Absolute path of the exec fifo (`<root>/<id>/exec.fifo`). */
   execFifo: string;
+  /** The `create` process while status is `creating`: `delete` waits for it rather than racing it. */
+  creator?: { pid: number; startTime: string };
   /** Name of the systemd scope unit, with the systemd cgroup driver. */
   systemdUnit?: string;
   /** linux.intelRdt: resctrl directories ocirt created for this container, removed by `delete`. */
@@ -130,6 +132,10 @@ function checkRecord(r: Record<string, unknown>): string | undefined {
     return '"namespaces" must be a list of {type, path?}';
   }
   if (!optString(r.systemdUnit)) return '"systemdUnit" must be a string when present';
+  const creator = r.creator;
+  if (creator !== undefined && !(isObject(creator) && Number.isSafeInteger(creator.pid) && typeof creator.startTime === 'string')) {
+    return '"creator" must be {pid, startTime} when present';
+  }
   return undefined;
 }
 

@@ -110,6 +110,23 @@ describe.skipIf(!isRoot)('parallel creates and deletes (needs root)', () => {
     }
   }, 120_000);
 
+  it('delete --force during a create that is still in its hooks waits for the create, then removes the container', async () => {
+    const id = scope.id('slow');
+    // a createRuntime hook (host side) that takes a while: the create is in progress meanwhile
+    const b = scope.bundle(sh('exec sleep 600'), (spec) => {
+      spec.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '1.5'] }] };
+    });
+    const creating = runToFilesAsync([OCIRT, '--root', scope.root, 'create', '--bundle', b.dir, id], b.dir);
+    await pollFor(() => (fs.existsSync(path.join(scope.root, id)) ? true : undefined), 10_000);
+    const d = await runToFilesAsync([OCIRT, '--root', scope.root, 'delete', '--force', id], b.dir);
+    const c = await creating;
+    expect(c.status, c.stderr).toBe(0);
+    expect(d.status, d.stderr).toBe(0);
+    expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
+    expect(cgroupDirsOf(id)).toEqual([]);
+    expect(scope.leftovers()).toEqual([]);
+  });
+
   it('parallel creates of many ids with one bundle: each either created or cleanly refused', async () => {
     const b = scope.bundle(sh('exec sleep 600'));
     const ids = Array.from({ length: 12 }, () => scope.id('many'));

@@ -234,8 +234,9 @@ int run_delete(const Invocation& inv) {
   if (id.empty() || !load_container(inv.root, id, c)) hand_over();
   const JsonValue& r = c.record;
   std::string driver = r["cgroup"]["driver"].str();
+  // a record naming its creator is still being made: Node waits for that create
   bool simple = r["hooks"]["poststop"].items.empty() && has_mount_namespace(r) && !r["sharesPidNamespace"].b() &&
-                r["intelRdt"].is_null() &&
+                r["intelRdt"].is_null() && r["creator"].is_null() &&
                 (driver == "cgroupfs-v1" || driver == "cgroupfs-v2" || driver == "none");
   std::string status = live_status(c);
   if (!simple || status == "paused" || status == "creating" || (status == "running" && !force)) hand_over();
