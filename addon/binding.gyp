@@ -20,17 +20,26 @@
         "src/napi/seccomp_compile.cc",
         "src/napi/seccomp_kernel.cc",
         "src/napi/seccomp_notify_fd.cc",
-        "src/napi/cpu_affinity.cc"
+        "src/napi/cpu_affinity.cc",
+        "src/napi/systemd_bus.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-fno-exceptions"],
-      "variables": { "ocirt_libseccomp": "<!(node tools/libseccomp-probe.js)" },
+      "variables": {
+        "ocirt_libseccomp": "<!(node tools/libseccomp-probe.js)",
+        "ocirt_libsystemd": "<!(node tools/libsystemd-probe.js)"
+      },
       "conditions": [
         ["ocirt_libseccomp==1", {
           "defines": ["OCIRT_HAVE_LIBSECCOMP=1"],
           "cflags_cc": ["<!@(node tools/libseccomp-probe.js --cflags)"],
           "libraries": ["<!@(node tools/libseccomp-probe.js --libs)"]
+        }],
+        ["ocirt_libsystemd==1", {
+          "defines": ["OCIRT_HAVE_LIBSYSTEMD=1"],
+          "cflags_cc": ["<!@(node tools/libsystemd-probe.js --cflags)"],
+          "libraries": ["<!@(node tools/libsystemd-probe.js --libs)"]
         }]
       ]
     },

@@ -24,6 +24,8 @@ export interface CgroupfsV1Options {
   host?: HostCgroupInfo;
   /** The host's cgroup mounts; read from mountinfo when absent. */
   hierarchies?: HostHierarchy[];
+  /** false: write no device rules (rootless: only root may; src/rootless/cgroups.ts). */
+  deviceRules?: boolean;
 }
 
 /**
@@ -78,6 +80,7 @@ export class CgroupfsV1 implements CgroupDriver {
     const host = this.hostInfo();
     checkResources(res, '/linux/resources', host);
     const t = translateV1(res, '/linux/resources', host, { update: false });
+    if (this.opts.deviceRules === false) t.writes = t.writes.filter((w) => w.controller !== 'devices');
     for (const [key, dir] of Object.entries(this.paths)) {
       this.made.mkdirs(dir);
       if (key.split(',').includes('cpuset')) inheritCpuset(dir, this.io);

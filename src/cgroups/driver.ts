@@ -17,6 +17,8 @@ export interface ApplyContext {
  */
 export interface CgroupDriver {
   readonly kind: RecordCgroup['driver'];
+  /** The systemd unit that owns the cgroup (systemd driver), for state.json. */
+  readonly systemdUnit?: string;
   /** Key → the container's cgroup directory (v1: controller list of the hierarchy; v2: "unified"). */
   readonly paths: Readonly<Record<string, string>>;
   /** What state.json records. */

@@ -8,12 +8,28 @@ import { callerCgroups, containerCgroupDir } from './container-paths';
 import type { ApplyContext, CgroupDriver } from './driver';
 import { cgroupMode, type HostHierarchy, hostHierarchies } from './host-hierarchies';
 import { type CgroupStats, emptyStats } from './stats-types';
+import { DisabledCgroups } from './disabled-cgroups';
+import { SystemdDriver } from './systemd-driver';
+import { systemdPlacement } from './systemd-path';
 
 export interface SelectOptions {
   hierarchies?: HostHierarchy[];
   /** The caller's own cgroups (/proc/self/cgroup), for relative paths. */
   caller?: Map<string, string>;
+  /** --cgroup-manager (--systemd-cgroup: systemd); cgroupfs when absent. */
+  manager?: CgroupManager;
+  /** systemd: linux.cgroupsPath as config.json gives it ("slice:prefix:name"; absent: the default unit). */
+  systemdPath?: string;
+  /** systemd: the container id (the default unit is ocirt-<id>.scope). */
+  containerId?: string;
+  /** systemd: a rootless caller's own manager and user.slice. */
+  rootless?: boolean;
+  /** systemd: config.json's annotations (org.systemd.property.* are unit properties). */
+  annotations?: Record<string, string>;
 }
+
+/** `--cgroup-manager`: the cgroupfs drivers, the systemd one, or no cgroups at all. */
+export type CgroupManager = 'cgroupfs' | 'systemd' | 'disabled';
 
 /**
  * The driver for a new container, chosen by what the host mounts: any v1 hierarchy
@@ -23,6 +39,11 @@ export interface SelectOptions {
  */
 export function newCgroupDriver(cgroupsPath: string, opts: SelectOptions = {}): CgroupDriver {
   const hierarchies = opts.hierarchies ?? hostHierarchies();
+  if (opts.manager === 'disabled') return new DisabledCgroups(hierarchies, opts.caller);
+  if (opts.manager === 'systemd') {
+    const placement = systemdPlacement(opts.systemdPath, opts.containerId ?? cgroupsPath, { rootless: opts.rootless });
+    return SystemdDriver.forNew(placement, { hierarchies, rootless: opts.rootless, annotations: opts.annotations });
+  }
   const caller = opts.caller ?? callerCgroups();
   const mode = cgroupMode(hierarchies);
   if (mode === 2) {
@@ -50,7 +71,8 @@ export function openCgroupDriver(rec: RecordCgroup): CgroupDriver {
       return new CgroupfsV2(dir, mount);
     }
     case 'systemd':
-      throw new OcirtError('the systemd cgroup driver is not supported yet');
+      // No path: the create failed before its unit existed, so there is nothing to stop.
+      return Object.keys(rec.paths).length > 0 ? SystemdDriver.fromRecord(rec) : new NoCgroups();
     default:
       return new NoCgroups();
   }
@@ -71,11 +93,11 @@ class NoCgroups implements CgroupDriver {
   }
   rollback(): void {}
   update(): void {
-    throw new OcirtError('cannot update: the container has no cgroup (this host has no cgroup filesystem)');
+    throw new OcirtError('cannot update: the container has no cgroup (created with --cgroup-manager disabled, or on a host without a cgroup filesystem)');
   }
   join(): void {}
   freeze(): void {
-    throw new OcirtError('cannot pause: the container has no cgroup (this host has no cgroup filesystem)');
+    throw new OcirtError('cannot pause: the container has no cgroup (created with --cgroup-manager disabled, or on a host without a cgroup filesystem)');
   }
   thaw(): void {}
   isFrozen(): boolean {

@@ -54,9 +54,20 @@ export function parseGlobals(argv: string[]): { globals: Globals; verb?: string;
         break;
       case 'debug': g.debug = value === true; break;
       case 'systemd-cgroup': g.systemdCgroup = value === true; break;
-      case 'cgroup-manager': g.cgroupManager = String(value); break;
+      case 'cgroup-manager':
+        if (value !== 'cgroupfs' && value !== 'systemd' && value !== 'disabled') {
+          throw new UsageError(`--cgroup-manager must be cgroupfs, systemd or disabled, not ${JSON.stringify(value)}`);
+        }
+        g.cgroupManager = value;
+        break;
       case 'rootless': g.rootless = String(value); break;
     }
   }
   return { globals: g, verb: argv[i], rest: argv.slice(i + 1) };
+}
+
+/** The cgroup driver the flags ask for: --systemd-cgroup is --cgroup-manager systemd (as runc). */
+export function cgroupManagerOf(g: Globals): 'cgroupfs' | 'systemd' | 'disabled' {
+  if (g.systemdCgroup) return 'systemd';
+  return (g.cgroupManager as 'cgroupfs' | 'systemd' | 'disabled' | undefined) ?? 'cgroupfs';
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import type { CgroupDriver } from '../cgroups/driver';
-import { newCgroupDriver } from '../cgroups/select-driver';
+import { type CgroupManager, newCgroupDriver } from '../cgroups/select-driver';
 import { initExecutablePath } from '../native/binding';
 import { OcirtError } from '../native/error';
 import { compilePlan } from '../plan/from-spec';
@@ -35,6 +35,9 @@ import { checkPreservedFds } from './exec-fds';
 import { saveContainerConfig } from './exec-config';
 import { closeQuietly, TerminalChannel } from './terminal-channel';
 import { checkTerminal, terminalPlan } from './terminal-plan';
+import { checkRootlessConfig, gatherRootlessFacts, type IdMapMethods, PRIVILEGED_ID_MAPS } from '../rootless/check-config';
+import { rootlessCgroups } from '../rootless/cgroups';
+import { rootlessMode } from '../rootless/mode';
 
 export interface CreateOptions {
   root: string;
@@ -56,6 +59,10 @@ export interface CreateOptions {
   onConsole?: (master: number) => void;
   /** Called with each config warning (e.g. defaults filled in). */
   warn?: (message: string) => void;
+  /** --rootless: "true", "false" or "auto" (the default), as runc. */
+  rootless?: string;
+  /** --cgroup-manager (--systemd-cgroup: systemd); cgroupfs when absent. */
+  cgroupManager?: CgroupManager;
 }
 
 const OCI_VERSION = '1.3.0';
@@ -76,10 +83,25 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
   if (opts.tty && spec.process) spec.process.terminal = true;
   checkTerminal({ detach: !opts.onConsole, terminal: spec.process?.terminal === true, consoleSocket: opts.consoleSocket });
   checkPreservedFds(opts.preserveFds ?? 0, opts.listenFds ?? 0);
+  // What only root could allow is refused before anything is made.
+  const rootless = rootlessMode(opts.rootless);
+  const idMaps = rootless.euid ? checkRootlessConfig(spec, rootless, gatherRootlessFacts(rootless)) : PRIVILEGED_ID_MAPS;
+  let cgroups = newCgroupDriver(spec.linux?.cgroupsPath || opts.id, {
+    manager: opts.cgroupManager,
+    systemdPath: spec.linux?.cgroupsPath,
+    containerId: opts.id,
+    rootless: rootless.euid,
+    annotations: spec.annotations,
+  });
+  let resources = spec.linux?.resources;
+  if (rootless.cgroups) {
+    const choice = rootlessCgroups(cgroups, resources, rootless, { explicitPath: Boolean(spec.linux?.cgroupsPath) });
+    ({ driver: cgroups, resources } = choice);
+    if (choice.note) opts.warn?.(choice.note);
+  }
 
   store.ensureRoot();
   const stateDir = store.reserve(opts.id);
-  const cgroups = newCgroupDriver(spec.linux?.cgroupsPath || opts.id);
   const record: ContainerRecord = {
     stateVersion: 1,
     ociVersion: OCI_VERSION,
@@ -89,14 +111,15 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     pid: 0,
     initStartTime: '',
     created: nowRfc3339Nano(),
-    owner: '',
+    owner: rootless.euid ? rootless.userName : '',
     annotations: spec.annotations ?? {},
     status: 'creating',
     hooks: { poststart: spec.hooks?.poststart ?? [], poststop: spec.hooks?.poststop ?? [] },
     cgroup: cgroups.record(),
+    ...(cgroups.systemdUnit ? { systemdUnit: cgroups.systemdUnit } : {}),
     namespaces: (spec.linux?.namespaces ?? []).map((n) => (n.path ? { type: n.type, path: n.path } : { type: n.type })),
     sharesPidNamespace: !(spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
-    rootless: false,
+    rootless: rootless.euid,
     execFifo: path.join(stateDir, EXEC_FIFO),
     creator: { pid: process.pid, startTime: readStartTime(process.pid) ?? '' },
   };
@@ -108,7 +131,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     // cgroups (and later the init) of a create that was killed half-way.
     store.write(record);
     // Limits are written before any process joins, so they hold from its first instruction.
-    cgroups.create(spec.linux?.resources, { warn: opts.warn });
+    cgroups.create(resources, { warn: opts.warn });
     const host = gatherHostFacts(spec, bundle.dir, cgroups.layout());
     const plan = compilePlan(spec, {
       containerId: opts.id,
@@ -125,9 +148,10 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     const terminal = terminalPlan(spec.process, 4 + plan.preserveFds, true);
     if (terminal) plan.terminal = terminal;
     if (opts.listenFds) plan.process.env.push(`LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1');
+    if (rootless.euid && plan.waitForIdMaps) plan.dumpableForIdMaps = true;
     // What `exec` takes its defaults from, whatever happens to the bundle later.
     saveContainerConfig(stateDir, spec);
-    await runInit(plan, spec, record, cgroups, opts, async (pid) => {
+    await runInit(plan, spec, record, cgroups, opts, idMaps, async (pid) => {
       initPid = pid;
       record.pid = pid;
       record.initStartTime = readStartTime(pid) ?? '';
@@ -160,6 +184,7 @@ async function runInit(
   record: ContainerRecord,
   cgroups: CgroupDriver,
   opts: CreateOptions,
+  idMaps: IdMapMethods,
   onInitPid: (pid: number) => Promise<void>,
   onBootstrapPid: (pid: number) => void,
 ): Promise<void> {
@@ -214,7 +239,7 @@ async function runInit(
         case 'error':
           throw initError(record.id, m);
         case 'idmap':
-          writeIdMaps(child.pid!, spec);
+          writeIdMaps(child.pid!, spec, idMaps);
           channel.send({ type: 'ack' });
           break;
         case 'pid':

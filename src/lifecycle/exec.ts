@@ -50,6 +50,11 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   const { record, status, dir } = loadContainer(opts.root, opts.id);
   if (status === 'stopped') throw new OcirtError('cannot exec in a stopped container');
   if (status === 'creating') throw new OcirtError('cannot exec in a container that is still being created');
+  if (status === 'created' && record.rootless && (globalThis.process.geteuid?.() ?? 0) !== 0) {
+    // Its waiting init is not dumpable (it must not be), so only root may open its
+    // /proc/<pid>/ns; once started, the container's process is the user's to enter.
+    throw new OcirtError('cannot exec in a rootless container before it is started: start it first');
+  }
   if (status === 'paused' && !opts.ignorePaused) {
     throw new OcirtError('cannot exec in a paused container (use --ignore-paused to override)');
   }

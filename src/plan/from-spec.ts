@@ -22,6 +22,8 @@ export type { CgroupHierarchy, CgroupLayout, HostFacts, PlanOptions } from './pl
  */
 export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
   const ns = translateNamespaces(spec.linux);
+  // A new user namespace, or the one the runtime already runs in (rootless engines).
+  const inUserNamespace = opts.host.inUserNamespace === true;
   checkUts(spec, ns);
   const rootfs = translateRootfs(spec, opts.bundle, opts.noPivot);
   const process = translateProcess(spec.process, {
@@ -33,9 +35,15 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     sourceKinds: opts.host.sourceKinds,
     cgroup: opts.host.cgroup,
     cgroupNamespace: ns.has.has('cgroup'),
+    created: {
+      user: ns.created.has('user') || inUserNamespace,
+      network: ns.created.has('network'),
+      pid: ns.created.has('pid'),
+      ipc: ns.created.has('ipc'),
+    },
   });
   const { devices, devSymlinks } = translateDevices(spec.linux?.devices, {
-    userNamespace: ns.has.has('user'),
+    userNamespace: ns.has.has('user') || inUserNamespace,
     hasKcore: opts.host.hasKcore,
     mounts,
   });

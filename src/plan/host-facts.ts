@@ -6,6 +6,7 @@ import { bindSourcePaths } from './mounts';
 import { gatherNetDeviceFacts } from './net-devices-host';
 import { gatherSeccompFacts } from './seccomp-host';
 import type { CgroupLayout, HostFacts } from './plan-options';
+import { inUserNamespace } from '../rootless/mode';
 
 /**
  * The file system work compilePlan needs done: the kind of each bind mount source
@@ -31,7 +32,16 @@ export function gatherHostFacts(spec: Spec, bundle: string, cgroupLayout: Cgroup
   if (spec.process?.apparmorProfile || spec.process?.selinuxLabel || spec.linux?.mountLabel) facts.lsm = gatherLsmFacts();
   if (spec.linux?.netDevices && Object.keys(spec.linux.netDevices).length > 0) facts.netDevices = gatherNetDeviceFacts(spec.linux);
   if (spec.linux?.intelRdt) facts.intelRdt = gatherIntelRdtFacts(spec.linux);
+  if (inUserNamespace(readOr('/proc/self/uid_map'))) facts.inUserNamespace = true;
   return facts;
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function statOrNull(p: string): fs.Stats | null {

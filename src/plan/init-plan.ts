@@ -240,6 +240,12 @@ export interface InitPlan extends PlanProcessAttributes {
   createNamespaces: number;
   /** With CLONE_NEWUSER: the init waits until the runtime has written the id maps. */
   waitForIdMaps: boolean;
+  /**
+   * The runtime writing the maps is not root (rootless): the init is dumpable while it
+   * waits for them, or its /proc files would belong to root and be out of the writer's
+   * (and newuidmap's) reach. Absent: false.
+   */
+  dumpableForIdMaps?: boolean;
   /** With CLONE_NEWTIME: offsets written to /proc/self/timens_offsets. */
   timeOffsets: { monotonic?: TimeOffset; boottime?: TimeOffset } | null;
 

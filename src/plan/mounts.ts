@@ -6,6 +6,7 @@ import { bindRemountFlags, isBindMount, parseMountOptions } from './mount-option
 import { containerPath, hostPath } from './paths';
 import type { CgroupLayout } from './plan-options';
 import { planError, pointer } from './plan-error';
+import { type CreatedNamespaces, userNamespaceMount } from './user-namespace-mounts';
 
 export interface MountContext {
   bundle: string;
@@ -13,6 +14,8 @@ export interface MountContext {
   cgroup: CgroupLayout;
   /** The container creates or joins a cgroup namespace. */
   cgroupNamespace: boolean;
+  /** Namespaces created anew: in a new user namespace proc, sysfs and mqueue need their own. */
+  created?: CreatedNamespaces;
 }
 
 export interface MountsPlan {
@@ -47,6 +50,11 @@ export function translateMounts(specMounts: readonly Mount[] | undefined, ctx: M
       symlinks.push(...expanded.symlinks);
     } else {
       if (!m.type) throw planError(`${at}/type`, 'a mount that is not a bind mount needs a type');
+      const inUserNamespace = userNamespaceMount(m.type, destination, options, ctx.created, at);
+      if (inUserNamespace) {
+        mounts.push(inUserNamespace);
+        return;
+      }
       const lateReadonly = m.type === 'tmpfs' && (options.flags & MS_RDONLY) !== 0;
       mounts.push({
         source: m.source ?? '',

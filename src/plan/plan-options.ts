@@ -63,6 +63,11 @@ export interface HostFacts {
   netDevices?: NetDeviceHostFacts;
   /** resctrl; gathered only for a config with linux.intelRdt. */
   intelRdt?: IntelRdtHostFacts;
+  /**
+   * The runtime itself runs in a user namespace other than the host's (rootless podman,
+   * rootlesskit): the container is in one even without a user namespace of its own.
+   */
+  inUserNamespace?: boolean;
 }
 
 export interface PlanOptions {

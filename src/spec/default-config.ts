@@ -11,6 +11,8 @@ export interface DefaultConfigOptions {
    * cgroup v2 hierarchy (`ocirt spec` passes what the host has); default true.
    */
   cgroupNamespace?: boolean;
+  /** With rootless: the ids to map to root (default: the caller's effective uid and gid). */
+  ids?: { uid: number; gid: number };
 }
 
 /**
@@ -56,7 +58,7 @@ export function defaultConfig(opts: DefaultConfigOptions = {}): Spec {
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   };
-  if (opts.rootless) makeRootless(spec);
+  if (opts.rootless) makeRootless(spec, opts.ids ?? { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 });
   return spec;
 }
 
@@ -66,9 +68,7 @@ export function defaultConfig(opts: DefaultConfigOptions = {}): Spec {
  * options, no cgroup resources. The mappings come first in linux, where runc's
  * encoder puts them.
  */
-function makeRootless(spec: Spec): void {
-  const uid = process.geteuid?.() ?? 0;
-  const gid = process.getegid?.() ?? 0;
+function makeRootless(spec: Spec, { uid, gid }: { uid: number; gid: number }): void {
   const { namespaces, resources: _resources, ...rest } = spec.linux!;
   spec.linux = {
     uidMappings: [{ containerID: 0, hostID: uid, size: 1 }],

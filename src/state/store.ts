@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OcirtError } from '../native/error';
+import { inUserNamespace } from '../rootless/mode';
 import { invalidIdReason, validateContainerId } from './container-id';
 import { DIR_MODE, FILE_MODE, STATE_FILE, STATE_TMP_PREFIX } from './layout';
 import { ContainerRecord, decodeRecord, encodeRecord } from './record';
@@ -12,10 +13,23 @@ import { ContainerRecord, decodeRecord, encodeRecord } from './record';
 export function defaultRoot(
   env: NodeJS.ProcessEnv = process.env,
   euid: number = process.geteuid ? process.geteuid() : 0,
+  inUserNs: () => boolean = () => inUserNamespace(readUidMap()),
 ): string {
   const xdg = env.XDG_RUNTIME_DIR;
-  if (euid !== 0 && xdg && path.isAbsolute(xdg)) return path.join(xdg, 'ocirt');
+  if (!xdg || !path.isAbsolute(xdg)) return '/run/ocirt';
+  if (euid !== 0) return path.join(xdg, 'ocirt');
+  // Root of a user namespace (rootless podman, rootlesskit) is an ordinary user on the
+  // host: as runc, its XDG_RUNTIME_DIR unless USER says root.
+  if (env.USER !== 'root' && inUserNs()) return path.join(xdg, 'ocirt');
   return '/run/ocirt';
+}
+
+function readUidMap(): string {
+  try {
+    return fs.readFileSync('/proc/self/uid_map', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /**

@@ -116,6 +116,7 @@ Plan plan_from_json(const JsonValue& v) {
   plan.join_namespaces = joins_from(v["joinNamespaces"]);
   plan.create_namespaces = int(v["createNamespaces"].i64());
   plan.wait_for_id_maps = v["waitForIdMaps"].b();
+  plan.dumpable_for_id_maps = v["dumpableForIdMaps"].b();
   const JsonValue& offsets = v["timeOffsets"];
   if (!offsets.is_null()) {
     plan.monotonic = offset_from(offsets["monotonic"]);

@@ -140,6 +140,7 @@ struct Plan {
   std::vector<NamespaceJoin> join_namespaces;
   int create_namespaces = 0;
   bool wait_for_id_maps = false;
+  bool dumpable_for_id_maps = false;
   TimeOffset monotonic, boottime;
   std::string exec_fifo;
   std::string rootfs;

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,9 +14,24 @@ bool takes_value(const std::string& flag) {
          flag == "--rootless" || flag == "--criu";
 }
 
+// Not the host's user namespace: uid_map is not the single identity line over all ids.
+bool in_user_namespace() {
+  FILE* f = fopen("/proc/self/uid_map", "re");
+  if (!f) return false;
+  unsigned long inside = 0, outside = 0, count = 0;
+  int fields = fscanf(f, "%lu %lu %lu", &inside, &outside, &count);
+  int more = fgetc(f) == '\n' ? fgetc(f) : EOF;
+  fclose(f);
+  return !(fields == 3 && inside == 0 && outside == 0 && count == 4294967295UL && more == EOF);
+}
+
+// As src/state/store.ts defaultRoot (runc's rule).
 std::string default_root() {
   const char* xdg = getenv("XDG_RUNTIME_DIR");
-  if (geteuid() != 0 && xdg && xdg[0] == '/') return std::string(xdg) + "/ocirt";
+  if (!xdg || xdg[0] != '/') return "/run/ocirt";
+  if (geteuid() != 0) return std::string(xdg) + "/ocirt";
+  const char* user = getenv("USER");
+  if ((!user || strcmp(user, "root") != 0) && in_user_namespace()) return std::string(xdg) + "/ocirt";
   return "/run/ocirt";
 }
 }  // namespace

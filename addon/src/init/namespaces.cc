@@ -59,8 +59,16 @@ void create_namespaces(int sync_fd, const Plan& plan) {
   int flags = plan.create_namespaces;
   if (flags & CLONE_NEWUSER) {
     if (unshare(CLONE_NEWUSER) != 0) die_errno("unshare", "user namespace");
-    // The runtime, outside the namespace, writes uid_map/gid_map for this process.
-    if (plan.wait_for_id_maps) request_and_wait(sync_fd, "{\"type\":\"idmap\"}");
+    // The runtime, outside the namespace, writes uid_map/gid_map for this process. While
+    // non-dumpable, /proc/<pid> belongs to the host's root, so an unprivileged runtime
+    // (and newuidmap, which checks the owner) could not write them: dumpable for that
+    // moment only, as runc. No process of the container exists yet.
+    if (plan.wait_for_id_maps) {
+      bool dumpable = plan.dumpable_for_id_maps;
+      if (dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) die_errno("prctl", "PR_SET_DUMPABLE");
+      request_and_wait(sync_fd, "{\"type\":\"idmap\"}");
+      if (dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die_errno("prctl", "PR_SET_DUMPABLE");
+    }
     if (setresgid(0, 0, 0) != 0 && errno != EINVAL) die_errno("setresgid", "0");
     if (setresuid(0, 0, 0) != 0 && errno != EINVAL) die_errno("setresuid", "0");
     flags &= ~CLONE_NEWUSER;

@@ -1,6 +1,7 @@
 import { intOption, stringOption } from '../args';
 import type { CommandDef, ParsedCommand } from '../command-def';
 import type { CommandContext } from '../context';
+import { cgroupManagerOf } from '../globals';
 import { createOptionDefs, listenFdCount, preservedFdCount } from './create-options';
 
 export const def: CommandDef = {
@@ -24,6 +25,8 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       listenFds: listenFdCount(),
       consoleSocket: stringOption(p, 'console-socket'),
       warn: (m) => ctx.reporter.warn(m),
+      rootless: ctx.globals.rootless,
+      cgroupManager: cgroupManagerOf(ctx.globals),
     });
   } catch (err) {
     prefix(err, `create ${id}`);

@@ -1,6 +1,7 @@
 import { boolOption, intOption, stringOption } from '../args';
 import type { CommandDef, ParsedCommand } from '../command-def';
 import type { CommandContext } from '../context';
+import { cgroupManagerOf } from '../globals';
 import { prefix } from './create';
 import { createOptionDefs, listenFdCount, preservedFdCount } from './create-options';
 
@@ -32,6 +33,8 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
         tty: boolOption(p, 'tty'),
         detach: boolOption(p, 'detach'),
         warn: (m) => ctx.reporter.warn(m),
+        rootless: ctx.globals.rootless,
+        cgroupManager: cgroupManagerOf(ctx.globals),
       },
       (m) => ctx.reporter.warn(m),
     );

@@ -1,0 +1,69 @@
+import * as path from 'node:path';
+import { OcirtError } from '../native/error';
+import type { CgroupLayout } from '../plan/plan-options';
+import type { RecordCgroup } from '../state/record';
+import { containerCgroupDir } from '../cgroups/container-paths';
+import type { CgroupDriver } from '../cgroups/driver';
+import type { HostHierarchy } from '../cgroups/host-hierarchies';
+import { type CgroupStats, emptyStats } from '../cgroups/stats-types';
+
+/**
+ * The caller's own cgroups as a cgroup mount layout: where a rootless container without
+ * a cgroup of its own really is. A cgroup mount binds these (read-only if asked; their
+ * files stay the host's, not writable by the user).
+ */
+export function callerLayout(hierarchies: readonly HostHierarchy[], caller: Map<string, string>): CgroupLayout {
+  const v1 = hierarchies.filter((h) => h.version === 1);
+  if (v1.length > 0) {
+    return {
+      version: 1,
+      mounts: v1.map((h) => ({ subdir: path.basename(h.mountPoint), hostPath: containerCgroupDir(h, '.', caller), controllers: h.controllers })),
+      symlinks: [],
+    };
+  }
+  const v2 = hierarchies.find((h) => h.version === 2);
+  if (!v2) return { version: 0, mounts: [], symlinks: [] };
+  return { version: 2, mounts: [{ subdir: '', hostPath: containerCgroupDir(v2, '.', caller), controllers: [] }], symlinks: [] };
+}
+
+/**
+ * A rootless container with no cgroup it may write: it stays in the caller's cgroups;
+ * nothing is made, limited, frozen or removed. Recorded as driver "none".
+ */
+export class SkippedCgroups implements CgroupDriver {
+  readonly kind = 'none' as const;
+  readonly paths = {};
+
+  constructor(private readonly callerCgroups: CgroupLayout) {}
+
+  record(): RecordCgroup {
+    return { driver: 'none', paths: {} };
+  }
+  layout(): CgroupLayout {
+    return this.callerCgroups;
+  }
+  create(): void {}
+  rollback(): void {}
+  update(): void {
+    throw new OcirtError('cannot update: the rootless container has no cgroup of its own (none is delegated to the user)');
+  }
+  join(): void {}
+  freeze(): void {
+    throw new OcirtError('cannot pause: the rootless container has no cgroup of its own (none is delegated to the user)');
+  }
+  thaw(): void {}
+  isFrozen(): boolean {
+    return false;
+  }
+  killAll(): void {}
+  pids(): number[] {
+    return [];
+  }
+  stats(): CgroupStats {
+    return emptyStats();
+  }
+  oomKills(): number | undefined {
+    return undefined;
+  }
+  remove(): void {}
+}
