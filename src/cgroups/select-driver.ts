@@ -93,11 +93,11 @@ class NoCgroups implements CgroupDriver {
   }
   rollback(): void {}
   update(): void {
-    throw new OcirtError('cannot update: the container has no cgroup (created with --cgroup-manager disabled, or on a host without a cgroup filesystem)');
+    throw new OcirtError('cannot update: the container has no cgroup of its own (it was created rootless without a delegated cgroup, with --cgroup-manager disabled, or on a host without a cgroup filesystem)');
   }
   join(): void {}
   freeze(): void {
-    throw new OcirtError('cannot pause: the container has no cgroup (created with --cgroup-manager disabled, or on a host without a cgroup filesystem)');
+    throw new OcirtError('cannot pause: the container has no cgroup of its own (it was created rootless without a delegated cgroup, with --cgroup-manager disabled, or on a host without a cgroup filesystem)');
   }
   thaw(): void {}
   isFrozen(): boolean {

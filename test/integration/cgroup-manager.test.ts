@@ -34,7 +34,7 @@ describe.skipIf(!isRoot)(`--cgroup-manager${isRoot ? '' : ' (skipped: needs root
     const r = ocirtToFiles(scope.root, ['--cgroup-manager', 'disabled', 'run', '-d', '--bundle', b.dir, id]);
     expect(r.status, r.err()).toBe(0);
     expect(stateOf(scope.root, id).status).toBe('running');
-    expectCleanError(scope.ocirt(['pause', id]), 'cannot pause: the container has no cgroup (created with --cgroup-manager disabled');
+    expectCleanError(scope.ocirt(['pause', id]), 'cannot pause: the container has no cgroup of its own (it was created rootless without a delegated cgroup, with --cgroup-manager disabled');
     expect(scope.ocirt(['delete', '--force', id]).status).toBe(0);
     expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
   });

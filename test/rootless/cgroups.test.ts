@@ -95,6 +95,17 @@ describe.skipIf(skip !== undefined)(`rootless cgroups${skip ? ` (skipped: ${skip
     expect(r.stderr).toMatch(/warning: cgroups skipped \(rootless\)/);
   });
 
+  it('pause and update of a container whose cgroups were skipped: refused, saying it has no cgroup of its own', () => {
+    const b = user.bundle(['sleep', '600']);
+    expect(user.ocirt(['run', '-d', '-b', b.dir, 'nocg']).status).toBe(0);
+    for (const args of [['pause', 'nocg'], ['update', '--pids-limit', '5', 'nocg']]) {
+      const r = user.ocirt(args);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/no cgroup of its own \(it was created rootless without a delegated cgroup/);
+    }
+    expect(user.ocirt(['delete', '--force', 'nocg']).status).toBe(0);
+  });
+
   it.skipIf(v1.length === 0)('a delegated v1 cgroup per controller is used: limits, processes, pause, removal', () => {
     const name = `ocirt-rl-deleg-${process.pid}`;
     delegate(name, v1);

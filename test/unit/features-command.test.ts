@@ -14,11 +14,17 @@ function facts(over: Partial<FeatureFacts> = {}): FeatureFacts {
     apparmor: false,
     selinux: false,
     resctrl: false,
+    systemdBus: true,
     ...over,
   };
 }
 
 describe('ocirt features', () => {
+  it('reports the systemd cgroup driver only when the addon was built with libsystemd', () => {
+    expect(buildFeatures(facts(), VERSION).linux.cgroup.systemd).toBe(true);
+    expect(buildFeatures(facts({ systemdBus: false }), VERSION).linux.cgroup).toMatchObject({ systemd: false, systemdUser: false });
+  });
+
   it('describes the spec versions, hooks, namespaces, capabilities and mount options ocirt handles', () => {
     const f = buildFeatures(facts(), VERSION);
     expect(f.ociVersionMin).toBe('1.0.0');

@@ -61,10 +61,21 @@ exec switch_root /newroot /bin/sh ${GUEST_IO}/stage2.sh
 `;
 }
 
-/** Shared by both modes: kernel modules for modprobe, then the command with its exit status. */
+/**
+ * Shared by both modes: modprobe for the kernel's requests; private copies of the build
+ * outputs (the host may rebuild them while the guest runs, and a file rewritten under
+ * a running node crashes it); then the command. Its exit status is taken when it
+ * exits: processes it left behind may hold its output open, so nothing waits for them.
+ */
 function runCommand(): string {
   return `[ -e /sbin/modprobe ] || ln -s /bin/busybox /sbin/modprobe
-{ sh ${GUEST_IO}/command.sh; echo $? > ${GUEST_IO}/status; } 2>&1 | tee ${GUEST_IO}/output.log >/dev/console
+for p in $(cat ${GUEST_IO}/snapshot 2>/dev/null); do [ -e "$p" ] && find "$p" -type f -exec touch -c {} + ; done
+mkfifo /run/ocirt-vm-output
+tee ${GUEST_IO}/output.log </run/ocirt-vm-output >/dev/console &
+tee_pid=$!
+sh ${GUEST_IO}/command.sh >/run/ocirt-vm-output 2>&1 </dev/null
+echo $? > ${GUEST_IO}/status
+for i in 1 2 3 4 5 6 7 8; do kill -0 $tee_pid 2>/dev/null || break; sleep 0.25; done
 `;
 }
 

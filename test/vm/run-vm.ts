@@ -25,6 +25,12 @@ export interface VmRunOptions {
   cacheDir?: string;
   /** Stops the VM early (qemu killed, temp dir removed); the result then has timedOut set. */
   signal?: AbortSignal;
+  /**
+   * Files and directories the guest copies into its overlay before the command, so that
+   * a rebuild on the host during the run does not change them under the guest. Default:
+   * the checkout's build outputs (dist, bin, addon/build/Release).
+   */
+  snapshot?: string[];
   /** Called with the serial console's output as it comes (boot messages and the command's output). */
   onConsole?: (text: string) => void;
 }
@@ -80,6 +86,8 @@ function writeIoDir(io: string, opts: VmRunOptions): void {
     ...opts.env,
   };
   fs.writeFileSync(path.join(io, 'command.sh'), commandScript(opts.command, opts.cwd ?? PROJECT_DIR, env));
+  const snapshot = opts.snapshot ?? ['dist', 'bin', 'addon/build/Release'].map((p) => path.join(PROJECT_DIR, p));
+  fs.writeFileSync(path.join(io, 'snapshot'), snapshot.filter((p) => !/\s/.test(p)).join('\n'));
   fs.writeFileSync(path.join(io, 'stage2.sh'), stage2Plain());
   fs.writeFileSync(path.join(io, 'stage-systemd.sh'), stageSystemd());
   const units = systemdUnits();

@@ -11,6 +11,7 @@ export default defineConfig({
     exclude: ['**/node_modules/**', 'test/vm/**'],
     pool: 'forks',
     fileParallelism: false,
+    setupFiles: ['test/vm/guest-setup.ts'],
     testTimeout: 600_000,
     hookTimeout: 600_000,
     reporters: process.env.OCIRT_JSON_REPORT ? ['default', ['json', { outputFile: process.env.OCIRT_JSON_REPORT }]] : ['default'],

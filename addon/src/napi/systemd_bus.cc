@@ -41,14 +41,20 @@ void throw_bus_error(Napi::Env env, const std::string& what, int r, const sd_bus
   e.ThrowAsJavaScriptException();
 }
 
-// One connection a process, opened on first use. The system bus (dbus-daemon) first;
-// as root, systemd's private socket when no bus daemon runs (as systemctl does).
-sd_bus* g_bus[2] = {nullptr, nullptr};
+// A connection for one call, closed when the call is done: a long-lived `ocirt run`
+// must not stay subscribed to the manager's signals. The system bus (dbus-daemon)
+// first; as root, systemd's private socket when no bus daemon runs (as systemctl does).
+struct Bus {
+  sd_bus* bus = nullptr;
+  Bus() = default;
+  Bus(const Bus&) = delete;
+  Bus& operator=(const Bus&) = delete;
+  ~Bus() {
+    if (bus != nullptr) sd_bus_flush_close_unref(bus);
+  }
+};
 
-sd_bus* open_bus(Napi::Env env, bool user) {
-  sd_bus*& slot = g_bus[user ? 1 : 0];
-  if (slot != nullptr && sd_bus_is_open(slot) > 0) return slot;
-  if (slot != nullptr) slot = sd_bus_flush_close_unref(slot);
+bool open_bus(Napi::Env env, bool user, Bus* out) {
   sd_bus* bus = nullptr;
   int r = user ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
   if (r < 0 && !user) {
@@ -64,10 +70,10 @@ sd_bus* open_bus(Napi::Env env, bool user) {
   }
   if (r < 0) {
     throw_bus_error(env, user ? "connect to the user's D-Bus session bus" : "connect to the system D-Bus (nor systemd's private socket)", r, nullptr);
-    return nullptr;
+    return false;
   }
-  slot = bus;
-  return bus;
+  out->bus = bus;
+  return true;
 }
 
 bool read_u64(const Napi::Value& v, uint64_t* out) {
@@ -375,8 +381,9 @@ Napi::Value start_transient_unit(const Napi::CallbackInfo& info) {
   if (!read_common(info, "systemdStartTransientUnit({unit, mode, properties})", &c)) return env.Undefined();
   Napi::Object o = info[0].As<Napi::Object>();
   std::string mode = o.Get("mode").IsString() ? o.Get("mode").As<Napi::String>().Utf8Value() : "replace";
-  sd_bus* bus = open_bus(env, c.user);
-  if (bus == nullptr) return env.Undefined();
+  Bus conn;
+  if (!open_bus(env, c.user, &conn)) return env.Undefined();
+  sd_bus* bus = conn.bus;
   sd_bus_message* m = nullptr;
   if (!new_manager_call(env, bus, "StartTransientUnit", &m)) return env.Undefined();
   int r = sd_bus_message_append(m, "ss", c.unit.c_str(), mode.c_str());
@@ -406,8 +413,9 @@ Napi::Value stop_unit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Common c;
   if (!read_common(info, "systemdStopUnit({unit})", &c)) return env.Undefined();
-  sd_bus* bus = open_bus(env, c.user);
-  if (bus == nullptr) return env.Undefined();
+  Bus conn;
+  if (!open_bus(env, c.user, &conn)) return env.Undefined();
+  sd_bus* bus = conn.bus;
   sd_bus_message* m = nullptr;
   if (!new_manager_call(env, bus, "StopUnit", &m)) return env.Undefined();
   int r = sd_bus_message_append(m, "ss", c.unit.c_str(), "replace");
@@ -429,8 +437,9 @@ Napi::Value set_unit_properties(const Napi::CallbackInfo& info) {
   if (!read_common(info, "systemdSetUnitProperties({unit, runtime, properties})", &c)) return env.Undefined();
   Napi::Object o = info[0].As<Napi::Object>();
   int runtime = o.Get("runtime").ToBoolean().Value() ? 1 : 0;
-  sd_bus* bus = open_bus(env, c.user);
-  if (bus == nullptr) return env.Undefined();
+  Bus conn;
+  if (!open_bus(env, c.user, &conn)) return env.Undefined();
+  sd_bus* bus = conn.bus;
   sd_bus_message* m = nullptr;
   if (!new_manager_call(env, bus, "SetUnitProperties", &m)) return env.Undefined();
   int r = sd_bus_message_append(m, "sb", c.unit.c_str(), runtime);
@@ -452,8 +461,9 @@ Napi::Value reset_failed_unit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Common c;
   if (!read_common(info, "systemdResetFailedUnit({unit})", &c)) return env.Undefined();
-  sd_bus* bus = open_bus(env, c.user);
-  if (bus == nullptr) return env.Undefined();
+  Bus conn;
+  if (!open_bus(env, c.user, &conn)) return env.Undefined();
+  sd_bus* bus = conn.bus;
   sd_bus_error err = SD_BUS_ERROR_NULL;
   int r = sd_bus_call_method(bus, kDest, kPath, kManager, "ResetFailedUnit", &err, nullptr, "s", c.unit.c_str());
   if (r < 0) throw_bus_error(env, "reset failed unit " + c.unit, r, &err);
@@ -467,8 +477,9 @@ Napi::Value manager_property(const Napi::CallbackInfo& info) {
   Common c;
   if (!read_common(info, "systemdManagerProperty({name})", &c)) return env.Undefined();
   std::string name = info[0].As<Napi::Object>().Get("name").ToString().Utf8Value();
-  sd_bus* bus = open_bus(env, c.user);
-  if (bus == nullptr) return env.Undefined();
+  Bus conn;
+  if (!open_bus(env, c.user, &conn)) return env.Undefined();
+  sd_bus* bus = conn.bus;
   sd_bus_error err = SD_BUS_ERROR_NULL;
   char* value = nullptr;
   int r = sd_bus_get_property_string(bus, kDest, kPath, kManager, name.c_str(), &err, &value);

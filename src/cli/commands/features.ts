@@ -55,6 +55,8 @@ export interface FeatureFacts {
   apparmor: boolean;
   selinux: boolean;
   resctrl: boolean;
+  /** ocirt.node was built with libsystemd (sd-bus): the systemd cgroup driver is compiled in. */
+  systemdBus: boolean;
 }
 
 /**
@@ -80,7 +82,7 @@ export function buildFeatures(facts: FeatureFacts, version: { ocirt: string; spe
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: Object.keys(CAPABILITY_NUMBERS),
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      cgroup: { v1: true, v2: true, systemd: facts.systemdBus, systemdUser: facts.systemdBus, rdma: true },
       seccomp: seccompEnabled
         ? {
             enabled: true,
@@ -121,6 +123,7 @@ export function hostFeatureFacts(): FeatureFacts {
     apparmor: lsm.apparmor.enabled,
     selinux: lsm.selinux.enabled,
     resctrl: gatherIntelRdtFacts(undefined).mount !== null,
+    systemdBus: (n as unknown as { systemdBusBuilt?: () => boolean }).systemdBusBuilt?.() === true,
   };
 }
 
