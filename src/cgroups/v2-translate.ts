@@ -20,9 +20,11 @@ export interface V2TranslateOptions {
 /**
  * linux.resources → cgroup v2 writes, in runc's order (fs2.Set: pids, memory, io, cpu,
  * devices, cpuset, hugetlb, rdma, unified) with runc's conversions (shares → weight,
- * memory+swap → swap, blkio weight → io.weight) and crun's refusals: settings cgroup v2
- * has no file for (swappiness, disableOOMKiller, realtime, leaf weights, network) are
- * errors, except the deprecated kernel memory limits, which are ignored with a warning.
+ * memory+swap → swap, blkio weight → io.weight). Settings cgroup v2 has no file for
+ * (swappiness, disableOOMKiller, useHierarchy false, kernel memory, leaf weights,
+ * net_cls/net_prio) are ignored with a warning, as runc ignores them (a config runc
+ * accepts must be accepted); a realtime period or runtime, which would change how the
+ * process may be scheduled, is an error.
  */
 export function translateV2(res: LinuxResources, at: string, host: HostCgroupInfo, opts: V2TranslateOptions): Translation {
   const writes: CgroupWrite[] = [];
@@ -35,6 +37,7 @@ export function translateV2(res: LinuxResources, at: string, host: HostCgroupInf
   const unsupported = (pointer: string, what: string): never => {
     throw new OcirtError(`${at}${pointer}: ${what} is not supported on cgroup v2`);
   };
+  const ignored = (pointer: string, what: string) => warnings.push(`${at}${pointer}: ignored: cgroup v2 has no ${what}`);
   const current = opts.current ?? (() => undefined);
 
   const pids = res.pids?.limit;
@@ -42,9 +45,9 @@ export function translateV2(res: LinuxResources, at: string, host: HostCgroupInf
 
   const mem = res.memory;
   if (mem) {
-    if (mem.swappiness !== undefined && !isUnsetSentinel(mem.swappiness)) unsupported('/memory/swappiness', 'swappiness');
-    if (mem.disableOOMKiller) unsupported('/memory/disableOOMKiller', 'disabling the OOM killer');
-    if (mem.useHierarchy === false) unsupported('/memory/useHierarchy', 'turning off hierarchical accounting');
+    if (mem.swappiness !== undefined && !isUnsetSentinel(mem.swappiness)) ignored('/memory/swappiness', 'swappiness');
+    if (mem.disableOOMKiller) ignored('/memory/disableOOMKiller', 'switch to disable the OOM killer');
+    if (mem.useHierarchy === false) ignored('/memory/useHierarchy', 'switch to turn off hierarchical accounting');
     if (mem.kernel) warnings.push(`${at}/memory/kernel: ignored: cgroup v2 has no kernel memory limit`);
     if (mem.kernelTCP) warnings.push(`${at}/memory/kernelTCP: ignored: cgroup v2 has no kernel TCP memory limit`);
     const limit = mem.limit ?? 0;
@@ -64,13 +67,13 @@ export function translateV2(res: LinuxResources, at: string, host: HostCgroupInf
 
   const bio = res.blockIO;
   if (bio) {
-    if (bio.leafWeight) unsupported('/blockIO/leafWeight', 'a leaf weight');
+    if (bio.leafWeight) ignored('/blockIO/leafWeight', 'leaf weight');
     if (bio.weight) {
       const fallback = { file: 'io.weight', value: formatInt(blkioWeightToIoWeight(bio.weight)) };
       w('io.bfq.weight', formatInt(bio.weight), '/blockIO/weight', { ifMissing: fallback });
     }
     bio.weightDevice?.forEach((d, i) => {
-      if (d.leafWeight) unsupported(`/blockIO/weightDevice/${i}/leafWeight`, 'a leaf weight');
+      if (d.leafWeight) ignored(`/blockIO/weightDevice/${i}/leafWeight`, 'leaf weight');
       if (d.weight) w('io.bfq.weight', `${d.major}:${d.minor} ${d.weight}`, `/blockIO/weightDevice/${i}/weight`, { list: true });
     });
     const throttles = [
@@ -115,7 +118,7 @@ export function translateV2(res: LinuxResources, at: string, host: HostCgroupInf
 
   for (const [device, limits] of Object.entries(res.rdma ?? {})) w('rdma.max', rdmaLine(device, limits), `/rdma/${device}`, { list: true });
 
-  if (res.network && (res.network.classID || res.network.priorities?.length)) unsupported('/network', 'a network class or priority (net_cls, net_prio)');
+  if (res.network && (res.network.classID || res.network.priorities?.length)) ignored('/network', 'network class or priority (net_cls, net_prio)');
 
   if (res.unified) {
     const u = unifiedKeyWrites(res.unified, at, host.v2 ?? new Set(), 'is not available in the cgroup v2 tree of this host');

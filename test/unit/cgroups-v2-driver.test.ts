@@ -105,7 +105,7 @@ describe('CgroupfsV2 over a scratch v2 tree', () => {
   it('bad input: nothing is made', () => {
     expect(() => driver().create({ cpu: { cpus: '9' } })).toThrow('/linux/resources/cpu/cpus: CPU 9 is not on this host (it has 0-3)');
     expect(() => driver().create({ unified: { 'memry.max': '1' } })).toThrow('unknown cgroup controller "memry"');
-    expect(() => driver().create({ memory: { swappiness: 5 } })).toThrow('/linux/resources/memory/swappiness: swappiness is not supported on cgroup v2');
+    expect(() => driver().create({ cpu: { realtimePeriod: 5 } })).toThrow('/linux/resources/cpu/realtimePeriod: a realtime period is not supported on cgroup v2');
     expect(fs.existsSync(path.join(root, 'pod'))).toBe(false);
     expect(io.log).toEqual([]);
   });

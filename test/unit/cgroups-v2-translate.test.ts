@@ -102,12 +102,22 @@ describe('translateV2', () => {
     expect(t.writes[0].retryLater).toBe(true);
   });
 
-  it('settings v2 has no file for are errors naming the field', () => {
-    expect(() => tr({ memory: { swappiness: 10 } })).toThrow('/linux/resources/memory/swappiness: swappiness is not supported on cgroup v2');
-    expect(() => tr({ memory: { disableOOMKiller: true } })).toThrow('/linux/resources/memory/disableOOMKiller');
+  it('settings v2 has no file for are ignored with a warning naming the field (runc accepts them); realtime is an error', () => {
+    const t = tr({
+      memory: { swappiness: 10, disableOOMKiller: true, useHierarchy: false, limit: 1 << 20 },
+      blockIO: { leafWeight: 10, weightDevice: [{ major: 8, minor: 0, leafWeight: 20 }] },
+      network: { classID: 1 },
+    });
+    expect(files(t.writes)).toEqual(['memory.max=1048576']);
+    expect(t.warnings).toEqual([
+      '/linux/resources/memory/swappiness: ignored: cgroup v2 has no swappiness',
+      '/linux/resources/memory/disableOOMKiller: ignored: cgroup v2 has no switch to disable the OOM killer',
+      '/linux/resources/memory/useHierarchy: ignored: cgroup v2 has no switch to turn off hierarchical accounting',
+      '/linux/resources/blockIO/leafWeight: ignored: cgroup v2 has no leaf weight',
+      '/linux/resources/blockIO/weightDevice/0/leafWeight: ignored: cgroup v2 has no leaf weight',
+      '/linux/resources/network: ignored: cgroup v2 has no network class or priority (net_cls, net_prio)',
+    ]);
     expect(() => tr({ cpu: { realtimeRuntime: 950000 } })).toThrow('/linux/resources/cpu/realtimeRuntime: a realtime runtime is not supported on cgroup v2');
-    expect(() => tr({ blockIO: { leafWeight: 10 } })).toThrow('/linux/resources/blockIO/leafWeight');
-    expect(() => tr({ network: { classID: 1 } })).toThrow('/linux/resources/network: a network class or priority (net_cls, net_prio) is not supported on cgroup v2');
   });
 
   it('deprecated kernel memory limits are ignored with a warning; harmless values pass', () => {

@@ -121,7 +121,7 @@ describe('systemd driver (cgroup v2, fake systemd)', () => {
 
   it('refuses resources the files would refuse before anything is started', () => {
     const { driver, manager } = v2Driver();
-    expect(() => driver.create({ memory: { swappiness: 10 } })).toThrow(/^\/linux\/resources\/memory\/swappiness: swappiness is not supported on cgroup v2/);
+    expect(() => driver.create({ cpu: { realtimeRuntime: 10 } })).toThrow(/^\/linux\/resources\/cpu\/realtimeRuntime: a realtime runtime is not supported on cgroup v2/);
     expect(manager.calls).toEqual([]);
   });
 

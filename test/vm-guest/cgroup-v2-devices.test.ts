@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Spec } from '../../src/spec/types';
 import { native } from '../../src/native/binding';
 import { TestScope, expectCleanError } from '../helpers/containers';
-import { CGROUP_ROOT, cgExists, createIn, execIn, expectOk, host, removeParents, requireV2Guest } from './v2-guest';
+import { CGROUP_ROOT, cgExists, createIn, execIn, expectOk, host, removeParents, requireV2Guest } from './cgroup-v2-helpers';
 
 requireV2Guest();
 const PARENT = 'ocirt-v2-dev';

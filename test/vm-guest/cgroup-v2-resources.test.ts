@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/types';
 import { TestScope, expectCleanError, sh } from '../helpers/containers';
-import { cgExists, cgFile, cgKeys, createIn, execIn, expectOk, host, recordedDriver, removeParents, requireV2Guest } from './v2-guest';
+import { cgExists, cgFile, cgKeys, createIn, execIn, expectOk, host, recordedDriver, removeParents, requireV2Guest } from './cgroup-v2-helpers';
 
 requireV2Guest();
 const PARENT = 'ocirt-v2-res';
@@ -60,18 +60,21 @@ describe('linux.resources on cgroup v2 (cgroupfs driver, in the VM)', () => {
     gone(id, cg);
   });
 
-  it('memory: swap equal to the limit means no swap at all; v1-only settings are refused by name', () => {
+  it('memory: swap equal to the limit means no swap at all; v1-only settings are ignored with a warning naming them, as runc', () => {
     const { id, cg } = started((s) => {
       s.linux!.resources = { memory: { limit: 48 << 20, swap: 48 << 20 } };
     });
     expect(cgFile(cg, 'memory.swap.max')).toBe('0');
     gone(id, cg);
 
-    const bad = createIn(scope, PARENT, ['true'], (s) => {
+    const v1Only = createIn(scope, PARENT, ['true'], (s) => {
       s.linux!.resources = { memory: { limit: 48 << 20, swappiness: 10 } };
     });
-    expectCleanError(bad.r, '/linux/resources/memory/swappiness: swappiness is not supported on cgroup v2');
-    expect(cgExists(bad.cgroupPath)).toBe(false);
+    expect(v1Only.r.status, v1Only.r.stderr).toBe(0);
+    expect(v1Only.r.stderr).toContain('/linux/resources/memory/swappiness: ignored: cgroup v2 has no swappiness');
+    expect(cgFile(v1Only.cgroupPath, 'memory.max')).toBe(String(48 << 20));
+    expect(scope.ocirt(['delete', '--force', v1Only.id]).status).toBe(0);
+    expect(cgExists(v1Only.cgroupPath)).toBe(false);
   });
 
   it('cpu: shares → cpu.weight, quota/period → cpu.max, burst → cpu.max.burst; update rewrites cpu.max keeping the other half', () => {

@@ -11,4 +11,4 @@ const files = fs
   .filter((f) => /^cgroup-v2.*\.test\.ts$/.test(f))
   .map((f) => `test/vm-guest/${f}`);
 
-await defineGuestSuite('cgroup v2 in a VM (cgroupfs driver)', files, { timeoutSec: 1800 });
+await defineGuestSuite('cgroup v2 in a VM (cgroupfs driver)', files, { timeoutSec: 1200 });

@@ -70,6 +70,8 @@ exec switch_root /newroot /bin/sh ${GUEST_IO}/stage2.sh
 function runCommand(): string {
   return `[ -e /sbin/modprobe ] || ln -s /bin/busybox /sbin/modprobe
 for p in $(cat ${GUEST_IO}/snapshot 2>/dev/null); do [ -e "$p" ] && find "$p" -type f -exec touch -c {} + ; done
+# a process killed by a fault is worth seeing on the console (the kernel logs it at info level)
+(dmesg --follow --level=info,notice,warn,err 2>/dev/null | grep --line-buffered -E 'segfault|traps:|general protection' >/dev/console) &
 mkfifo /run/ocirt-vm-output
 tee ${GUEST_IO}/output.log </run/ocirt-vm-output >/dev/console &
 tee_pid=$!

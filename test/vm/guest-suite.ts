@@ -66,6 +66,9 @@ export async function defineGuestSuite(title: string, files: string[], opts: Gue
       if (run.timedOut) expect.fail(`the VM ran out of time after ${run.seconds.toFixed(0)} s\n${consoleTail(run)}`);
       if (run.status === null) expect.fail(`the guest command never finished\n${consoleTail(run)}`);
       if (!report) expect.fail(`vitest wrote no report (exit status ${run.status})\n${consoleTail(run)}`);
+      if (run.status !== 0 && report.numFailedTests === 0) {
+        expect.fail(`vitest in the guest exited with ${run.status} though no test failed (an unhandled error?)\n${consoleTail(run)}`);
+      }
       const seen = report.testResults.map((f) => path.relative(PROJECT_DIR, f.name)).sort();
       expect(seen, 'every requested file ran in the guest').toEqual([...files].map((f) => path.normalize(f)).sort());
     });

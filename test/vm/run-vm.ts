@@ -103,7 +103,10 @@ function qemuArgs(assets: ReturnType<typeof ensureVmAssets>, io: string, opts: V
   }
   return [
     '-accel', 'tcg,thread=multi',
-    '-cpu', 'max',
+    // Not "max": its AVX/AVX2 emulation (new in QEMU 7.2's TCG) made node segfault now
+    // and then; Nehalem (SSE4.2, no AVX) is what node and glibc run well on, plus 1 GiB
+    // pages so that hugetlb offers both sizes.
+    '-cpu', process.env.OCIRT_VM_CPU ?? 'Nehalem,+pdpe1gb',
     '-smp', String(opts.cpus ?? 2),
     '-m', String(opts.memoryMiB ?? 3072),
     '-display', 'none', '-monitor', 'none', '-serial', 'stdio',

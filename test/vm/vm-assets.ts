@@ -112,7 +112,11 @@ function ensureKernel(cache: string): { root: string; version: string } {
   const root = path.join(cache, pkg);
   buildOnce(root, (tmp) => {
     fs.chmodSync(tmp, 0o755); // apt-get download drops privileges to _apt when it can
-    run('apt-get', ['download', pkg], tmp);
+    try {
+      run('apt-get', ['download', pkg], tmp);
+    } catch (e) {
+      throw new VmSetupError(`cannot fetch the kernel for the test VM (is Debian's archive reachable? apt-get update?): ${(e as Error).message}`);
+    }
     const deb = fs.readdirSync(tmp).find((f) => f.endsWith('.deb'));
     if (!deb) throw new VmSetupError(`apt-get download ${pkg} left no .deb`);
     run('dpkg', ['-x', deb, 'root'], tmp);

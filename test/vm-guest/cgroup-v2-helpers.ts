@@ -9,9 +9,13 @@ import { ocirtToFiles, stateOf, type TestScope } from '../helpers/containers';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 
-/** True in the test VM's plain mode: cgroup2 alone at /sys/fs/cgroup, run from its root cgroup. */
+/**
+ * True in the test VM: cgroup2 alone at /sys/fs/cgroup, the tests running from its root
+ * cgroup (plain mode) or from a systemd service (systemd mode, where these tests use
+ * absolute cgroupsPaths beside systemd's slices, as runc's cgroupfs driver would).
+ */
 export function inV2Guest(): boolean {
-  return process.env.OCIRT_VM === 'plain' && fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.subtree_control'));
+  return (process.env.OCIRT_VM === 'plain' || process.env.OCIRT_VM === 'systemd') && fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.subtree_control'));
 }
 
 /** Fails the file at once outside the guest: these tests only mean something there. */
