@@ -243,10 +243,10 @@ describe.skipIf(!booted || !unified)(`systemd cgroup driver${booted ? '' : ' (sk
 
   it('a limit cgroup v2 cannot take fails create before any unit exists', () => {
     const c = create(['true'], (s) => {
-      s.linux!.resources = { memory: { swappiness: 50 } };
+      s.linux!.resources = { cpu: { realtimeRuntime: 950000, realtimePeriod: 1000000 } };
     });
     expect(c.r.status).not.toBe(0);
-    expect(c.r.err()).toMatch(/\/linux\/resources\/memory\/swappiness/);
+    expect(c.r.err()).toMatch(/\/linux\/resources\/cpu\/realtime(Runtime|Period): a realtime (runtime|period) is not supported on cgroup v2/);
     expect(show(c.unit, ['LoadState']).LoadState).toBe('not-found');
   });
 });

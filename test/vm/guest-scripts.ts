@@ -43,8 +43,13 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmio /newroot${GUEST_I
 mount --move /dev /newroot/dev
 # The host's scratch space stays out of the guest (systemd would clean it through the
 # overlay, slowly), and so does the host's container marker: the guest is a machine.
+# A checkout that lives there (a CI clone in /tmp) is kept: moved aside, then back.
+project=
+for w in $(cat /proc/cmdline); do case $w in ocirt_vm.project=*) project=\${w#ocirt_vm.project=} ;; esac; done
+case "$project" in /tmp/*|/var/tmp/*) mkdir -p /project && mount --bind /newroot$project /project || fail "keep the checkout" ;; *) project= ;; esac
 mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
 mount -t tmpfs -o mode=1777 tmpfs /newroot/var/tmp
+if [ -n "$project" ]; then mkdir -p /newroot$project && mount --move /project /newroot$project || fail "keep the checkout"; fi
 rm -f /newroot/.dockerenv /newroot/run/.containerenv
 modules=
 for w in $(cat /proc/cmdline); do case $w in ocirt_vm.modules=*) modules=\${w#ocirt_vm.modules=} ;; esac; done

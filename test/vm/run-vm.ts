@@ -97,7 +97,8 @@ function writeIoDir(io: string, opts: VmRunOptions): void {
 }
 
 function qemuArgs(assets: ReturnType<typeof ensureVmAssets>, io: string, opts: VmRunOptions): string[] {
-  const cmdline = ['console=ttyS0', 'panic=-1', 'quiet', 'loglevel=4', `ocirt_vm.modules=${assets.modulesDir}`];
+  // the checkout is kept visible when it lives under /tmp or /var/tmp (fresh tmpfs in the guest)
+  const cmdline = ['console=ttyS0', 'panic=-1', 'quiet', 'loglevel=4', `ocirt_vm.modules=${assets.modulesDir}`, `ocirt_vm.project=${PROJECT_DIR}`];
   if (opts.systemd) {
     cmdline.push('ocirt_vm.systemd', 'systemd.unified_cgroup_hierarchy=1', 'systemd.show_status=error', ...(process.env.OCIRT_VM_DEBUG ? ['systemd.log_level=debug', 'systemd.log_target=console'] : []));
   }
