@@ -1,14 +1,11 @@
-import { OcirtError } from '../native/error';
-import type { CgroupLayout } from '../plan/plan-options';
-import type { LinuxResources } from '../spec/types-resources';
 import type { RecordCgroup } from '../state/record';
 import { CgroupfsV1 } from './cgroupfs-v1';
 import { CgroupfsV2 } from './cgroupfs-v2';
 import { callerCgroups, containerCgroupDir } from './container-paths';
-import type { ApplyContext, CgroupDriver } from './driver';
+import type { CgroupDriver } from './driver';
 import { cgroupMode, type HostHierarchy, hostHierarchies } from './host-hierarchies';
-import { type CgroupStats, emptyStats } from './stats-types';
-import { DisabledCgroups } from './disabled-cgroups';
+import { NoOwnCgroup } from './no-own-cgroup';
+import { callerLayout } from '../rootless/skipped-cgroups';
 import { SystemdDriver } from './systemd-driver';
 import { systemdPlacement } from './systemd-path';
 
@@ -39,7 +36,10 @@ export type CgroupManager = 'cgroupfs' | 'systemd' | 'disabled';
  */
 export function newCgroupDriver(cgroupsPath: string, opts: SelectOptions = {}): CgroupDriver {
   const hierarchies = opts.hierarchies ?? hostHierarchies();
-  if (opts.manager === 'disabled') return new DisabledCgroups(hierarchies, opts.caller);
+  if (opts.manager === 'disabled') {
+    const own = callerLayout(hierarchies, opts.caller ?? callerCgroups());
+    return new NoOwnCgroup({ because: 'created with --cgroup-manager disabled', limitsIgnored: 'cgroups are disabled (--cgroup-manager disabled)' }, own);
+  }
   if (opts.manager === 'systemd') {
     const placement = systemdPlacement(opts.systemdPath, opts.containerId ?? cgroupsPath, { rootless: opts.rootless });
     return SystemdDriver.forNew(placement, { hierarchies, rootless: opts.rootless, annotations: opts.annotations });
@@ -57,8 +57,13 @@ export function newCgroupDriver(cgroupsPath: string, opts: SelectOptions = {}): 
     }
     return new CgroupfsV1(paths, { hierarchies });
   }
-  return new NoCgroups();
+  return new NoOwnCgroup({ because: 'this host has no cgroup filesystem', limitsIgnored: 'this host has no cgroup filesystem' });
 }
+
+/** Why an existing container recorded with driver "none" has no cgroup. */
+const RECORDED_NONE = {
+  because: 'it was created rootless without a delegated cgroup, with --cgroup-manager disabled, or on a host without a cgroup filesystem',
+};
 
 /** The driver of an existing container, from its state record. */
 export function openCgroupDriver(rec: RecordCgroup): CgroupDriver {
@@ -72,46 +77,8 @@ export function openCgroupDriver(rec: RecordCgroup): CgroupDriver {
     }
     case 'systemd':
       // No path: the create failed before its unit existed, so there is nothing to stop.
-      return Object.keys(rec.paths).length > 0 ? SystemdDriver.fromRecord(rec) : new NoCgroups();
+      return Object.keys(rec.paths).length > 0 ? SystemdDriver.fromRecord(rec) : new NoOwnCgroup(RECORDED_NONE);
     default:
-      return new NoCgroups();
+      return new NoOwnCgroup(RECORDED_NONE);
   }
-}
-
-/** A host without any cgroup filesystem: nothing to place, limit, freeze or count. */
-class NoCgroups implements CgroupDriver {
-  readonly kind = 'none' as const;
-  readonly paths = {};
-  record(): RecordCgroup {
-    return { driver: 'none', paths: {} };
-  }
-  layout(): CgroupLayout {
-    return { version: 0, mounts: [], symlinks: [] };
-  }
-  create(resources: LinuxResources | undefined, ctx: ApplyContext = {}): void {
-    if (resources && Object.keys(resources).some((k) => k !== 'devices')) ctx.warn?.('/linux/resources: ignored: this host has no cgroup filesystem');
-  }
-  rollback(): void {}
-  update(): void {
-    throw new OcirtError('cannot update: the container has no cgroup of its own (it was created rootless without a delegated cgroup, with --cgroup-manager disabled, or on a host without a cgroup filesystem)');
-  }
-  join(): void {}
-  freeze(): void {
-    throw new OcirtError('cannot pause: the container has no cgroup of its own (it was created rootless without a delegated cgroup, with --cgroup-manager disabled, or on a host without a cgroup filesystem)');
-  }
-  thaw(): void {}
-  isFrozen(): boolean {
-    return false;
-  }
-  killAll(): void {}
-  pids(): number[] {
-    return [];
-  }
-  stats(): CgroupStats {
-    return emptyStats();
-  }
-  oomKills(): number | undefined {
-    return undefined;
-  }
-  remove(): void {}
 }

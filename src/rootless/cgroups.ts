@@ -10,7 +10,7 @@ import type { LinuxResources } from '../spec/types-resources';
 import { canUseCgroupDir } from './cgroup-access';
 import { neededControllers, withoutDeviceRules } from './cgroup-controllers';
 import type { RootlessMode } from './mode';
-import { callerLayout, SkippedCgroups } from './skipped-cgroups';
+import { callerLayout, skippedCgroups } from './skipped-cgroups';
 
 export interface RootlessCgroupChoice {
   driver: CgroupDriver;
@@ -79,9 +79,9 @@ export function rootlessCgroups(
     const more = skippedKeys.length > 1 ? ` (and ${skippedKeys.length - 1} more)` : '';
     // An engine running as root of its user namespace (rootless podman) has already
     // decided about cgroups and said so; as runc, no note for it unless a path was asked.
-    if (!mode.euid && !opts.explicitPath) return { driver: new SkippedCgroups(own), resources: applied };
+    if (!mode.euid && !opts.explicitPath) return { driver: skippedCgroups(own), resources: applied };
     return {
-      driver: new SkippedCgroups(own),
+      driver: skippedCgroups(own),
       resources: applied,
       note: `cgroups skipped (rootless): ${who(mode)} cannot create ${first}${more}, no cgroup is delegated to it; the container stays in the caller's cgroups, without limits, and cannot be paused or updated. To use cgroups, have root delegate one: a directory owned by the user in each hierarchy, given as /linux/cgroupsPath`,
     };

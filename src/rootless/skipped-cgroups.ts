@@ -1,11 +1,9 @@
 import * as path from 'node:path';
-import { OcirtError } from '../native/error';
 import type { CgroupLayout } from '../plan/plan-options';
-import type { RecordCgroup } from '../state/record';
 import { containerCgroupDir } from '../cgroups/container-paths';
 import type { CgroupDriver } from '../cgroups/driver';
 import type { HostHierarchy } from '../cgroups/host-hierarchies';
-import { type CgroupStats, emptyStats } from '../cgroups/stats-types';
+import { NoOwnCgroup } from '../cgroups/no-own-cgroup';
 
 /**
  * The caller's own cgroups as a cgroup mount layout: where a rootless container without
@@ -26,44 +24,7 @@ export function callerLayout(hierarchies: readonly HostHierarchy[], caller: Map<
   return { version: 2, mounts: [{ subdir: '', hostPath: containerCgroupDir(v2, '.', caller), controllers: [] }], symlinks: [] };
 }
 
-/**
- * A rootless container with no cgroup it may write: it stays in the caller's cgroups;
- * nothing is made, limited, frozen or removed. Recorded as driver "none".
- */
-export class SkippedCgroups implements CgroupDriver {
-  readonly kind = 'none' as const;
-  readonly paths = {};
-
-  constructor(private readonly callerCgroups: CgroupLayout) {}
-
-  record(): RecordCgroup {
-    return { driver: 'none', paths: {} };
-  }
-  layout(): CgroupLayout {
-    return this.callerCgroups;
-  }
-  create(): void {}
-  rollback(): void {}
-  update(): void {
-    throw new OcirtError('cannot update: the rootless container has no cgroup of its own (none is delegated to the user)');
-  }
-  join(): void {}
-  freeze(): void {
-    throw new OcirtError('cannot pause: the rootless container has no cgroup of its own (none is delegated to the user)');
-  }
-  thaw(): void {}
-  isFrozen(): boolean {
-    return false;
-  }
-  killAll(): void {}
-  pids(): number[] {
-    return [];
-  }
-  stats(): CgroupStats {
-    return emptyStats();
-  }
-  oomKills(): number | undefined {
-    return undefined;
-  }
-  remove(): void {}
+/** A rootless container with no cgroup it may write: it stays in the caller's cgroups. */
+export function skippedCgroups(own: CgroupLayout): CgroupDriver {
+  return new NoOwnCgroup({ because: 'it is rootless and no cgroup is delegated to its user' }, own);
 }
