@@ -27,19 +27,19 @@
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-fno-exceptions"],
       "variables": {
-        "ocirt_libseccomp": "<!(node tools/libseccomp-probe.js)",
-        "ocirt_libsystemd": "<!(node tools/libsystemd-probe.js)"
+        "ocirt_libseccomp": "<!(node tools/library-probe.js libseccomp)",
+        "ocirt_libsystemd": "<!(node tools/library-probe.js libsystemd)"
       },
       "conditions": [
         ["ocirt_libseccomp==1", {
           "defines": ["OCIRT_HAVE_LIBSECCOMP=1"],
-          "cflags_cc": ["<!@(node tools/libseccomp-probe.js --cflags)"],
-          "libraries": ["<!@(node tools/libseccomp-probe.js --libs)"]
+          "cflags_cc": ["<!@(node tools/library-probe.js libseccomp --cflags)"],
+          "libraries": ["<!@(node tools/library-probe.js libseccomp --libs)"]
         }],
         ["ocirt_libsystemd==1", {
           "defines": ["OCIRT_HAVE_LIBSYSTEMD=1"],
-          "cflags_cc": ["<!@(node tools/libsystemd-probe.js --cflags)"],
-          "libraries": ["<!@(node tools/libsystemd-probe.js --libs)"]
+          "cflags_cc": ["<!@(node tools/library-probe.js libsystemd --cflags)"],
+          "libraries": ["<!@(node tools/library-probe.js libsystemd --libs)"]
         }]
       ]
     },
@@ -72,6 +72,7 @@
         "src/init/mempolicy.cc",
         "src/init/lsm.cc",
         "src/init/affinity.cc",
+        "src/init/oom_score_adj.cc",
         "src/init/netdev.cc",
         "src/init/process_attributes.cc",
         "src/init/self_protect.cc"

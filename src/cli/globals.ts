@@ -1,4 +1,5 @@
 import { GLOBAL_OPTIONS } from './command-def';
+import type { CgroupManager } from '../cgroups/select-driver';
 import { UsageError } from './args';
 
 export interface Globals {
@@ -7,7 +8,7 @@ export interface Globals {
   logFormat: 'text' | 'json';
   debug: boolean;
   systemdCgroup: boolean;
-  cgroupManager?: string;
+  cgroupManager?: CgroupManager;
   rootless?: string;
   help: boolean;
   version: boolean;
@@ -67,7 +68,7 @@ export function parseGlobals(argv: string[]): { globals: Globals; verb?: string;
 }
 
 /** The cgroup driver the flags ask for: --systemd-cgroup is --cgroup-manager systemd (as runc). */
-export function cgroupManagerOf(g: Globals): 'cgroupfs' | 'systemd' | 'disabled' {
+export function cgroupManagerOf(g: Globals): CgroupManager {
   if (g.systemdCgroup) return 'systemd';
-  return (g.cgroupManager as 'cgroupfs' | 'systemd' | 'disabled' | undefined) ?? 'cgroupfs';
+  return g.cgroupManager ?? 'cgroupfs';
 }

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLimitOf, missing, run, runtimesUnderTest, until, which, type Result } from './engines';
-import { buildOciArchive } from './oci-image';
+import { setUpPrivatePodman } from './private-podman';
 
 const skip = missing(['podman', 'conmon']);
 const IMAGE = 'docker.io/library/ocirt-e2e-busybox:latest';
@@ -26,35 +26,7 @@ function inspect(runtime: string, name: string, format: string): string {
 describe.skipIf(skip !== undefined)(`podman + conmon${skip ? ` (skipped: ${skip})` : ''}`, () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-e2e-podman-'));
-    const runtimes = runtimesUnderTest();
-    // This sandbox lacks CAP_SYS_RESOURCE: podman's default ulimits would be raised above
-    // the hard limits, which no runtime may do. Engines log as JSON only for the runtimes
-    // listed in runtime_supports_json.
-    const conf = [
-      '[containers]',
-      'default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]',
-      '[engine]',
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      `events_logfile_path = "${path.join(dir, 'events.log')}"`,
-      `runtime_supports_json = [${runtimes.map((r) => `"${r.name}"`).join(', ')}]`,
-      '[engine.runtimes]',
-      ...runtimes.map((r) => `${r.name} = ["${r.path}"]`),
-      '',
-    ].join('\n');
-    fs.writeFileSync(path.join(dir, 'containers.conf'), conf);
-    env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', CONTAINERS_CONF: path.join(dir, 'containers.conf'), HOME: dir };
-    globals = [
-      '--root', path.join(dir, 'root'),
-      '--runroot', path.join(dir, 'runroot'),
-      '--tmpdir', path.join(dir, 'tmp'),
-      '--storage-driver', 'vfs',
-      '--cgroup-manager', 'cgroupfs',
-      '--events-backend', 'file',
-    ];
-    const archive = buildOciArchive(dir, IMAGE);
-    const loaded = run(which('podman')!, [...globals, 'load', '-i', archive.file], { env });
-    expect(loaded.status, loaded.stderr).toBe(0);
+    ({ env, globals } = setUpPrivatePodman(dir, IMAGE, 'cgroupfs'));
   });
 
   afterAll(() => {

@@ -52,17 +52,8 @@ function copyRuntime(): string {
     fs.mkdirSync(path.dirname(path.join(top, rel)), { recursive: true, mode: 0o755 });
     fs.cpSync(from, path.join(top, rel), { recursive: true });
   }
-  // the same launcher as scripts/build.mjs writes, pointing into the copy
-  const node = `'${process.execPath}' '${path.join(top, 'dist/bundle/main.js')}'`;
-  const launcher = [
-    '#!/bin/sh',
-    'unset NODE_OPTIONS NODE_EXTRA_CA_CERTS',
-    'case "$*" in',
-    `  *state*|*start*|*kill*|*delete*) exec '${path.join(top, 'addon/build/Release/ocirt-fast')}' ${node} "$@" ;;`,
-    'esac',
-    `exec ${node} "$@"`,
-    '',
-  ].join('\n');
+  // the launcher scripts/build.mjs wrote, pointing into the copy
+  const launcher = fs.readFileSync(OCIRT, 'utf8').replaceAll(`'${REPO}/`, `'${top}/`);
   fs.mkdirSync(path.join(top, 'bin'), { mode: 0o755 });
   fs.writeFileSync(path.join(top, 'bin/ocirt'), launcher, { mode: 0o755 });
   makeReadable(top);

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, run, runtimesUnderTest, until, which, type Result } from '../e2e/engines';
-import { buildOciArchive } from '../e2e/oci-image';
+import { setUpPrivatePodman } from '../e2e/private-podman';
 
 const IMAGE = 'docker.io/library/ocirt-vm-busybox:latest';
 const booted = fs.existsSync('/run/systemd/system');
@@ -32,32 +32,7 @@ const MiB = 1024 * 1024;
 describe.skipIf(skip !== undefined)(`podman --cgroup-manager systemd${skip ? ` (skipped: ${skip})` : ''}`, () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-vm-podman-'));
-    const runtimes = runtimesUnderTest();
-    const conf = [
-      '[containers]',
-      'default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]',
-      '[engine]',
-      'cgroup_manager = "systemd"',
-      'events_logger = "file"',
-      `events_logfile_path = "${path.join(dir, 'events.log')}"`,
-      `runtime_supports_json = [${runtimes.map((r) => `"${r.name}"`).join(', ')}]`,
-      '[engine.runtimes]',
-      ...runtimes.map((r) => `${r.name} = ["${r.path}"]`),
-      '',
-    ].join('\n');
-    fs.writeFileSync(path.join(dir, 'containers.conf'), conf);
-    env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', CONTAINERS_CONF: path.join(dir, 'containers.conf'), HOME: dir };
-    globals = [
-      '--root', path.join(dir, 'root'),
-      '--runroot', path.join(dir, 'runroot'),
-      '--tmpdir', path.join(dir, 'tmp'),
-      '--storage-driver', 'vfs',
-      '--cgroup-manager', 'systemd',
-      '--events-backend', 'file',
-    ];
-    const archive = buildOciArchive(dir, IMAGE);
-    const loaded = run(which('podman')!, [...globals, 'load', '-i', archive.file], { env, timeoutMs: 300_000 });
-    expect(loaded.status, loaded.stderr).toBe(0);
+    ({ env, globals } = setUpPrivatePodman(dir, IMAGE, 'systemd', 300_000));
   });
 
   afterAll(() => {

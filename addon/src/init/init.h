@@ -28,6 +28,9 @@ void apply_memory_policy(const PlanMemoryPolicy& m);
 void apply_exec_labels(const std::vector<PlanAttrWrite>& labels);
 // process_attributes.cc: all of the above that the plan sets, in that order.
 void apply_process_attributes(const PlanAttributes& a);
+// oom_score_adj.cc: process.oomScoreAdj, written by the runtime process before it joins
+// or creates any namespace (the container inherits it).
+void write_oom_score_adj(int value);
 // affinity.cc: sched_setaffinity with a mask of 64-bit words (execCPUAffinity, for exec).
 void set_cpu_affinity(const std::vector<unsigned long>& mask);
 

@@ -5,7 +5,7 @@
 // libseccomp.
 //
 // Built without libseccomp (no <seccomp.h> when binding.gyp ran, see
-// addon/tools/libseccomp-probe.js), seccompLibrary() returns null and the others throw.
+// addon/tools/library-probe.js), seccompLibrary() returns null and the others throw.
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
