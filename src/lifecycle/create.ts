@@ -145,7 +145,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     // Done by the runtime from the host's side: moving network devices, Intel RDT.
     const netDevices = translateNetDevices(spec.linux, translateNamespaces(spec.linux).has, host.netDevices);
     const intelRdt = translateIntelRdt(spec.linux, opts.id, host.intelRdt);
-    const terminal = terminalPlan(spec.process, 4 + plan.preserveFds, true);
+    const terminal = terminalPlan(spec.process, 4 + plan.preserveFds, true, opts.onConsole !== undefined && !opts.consoleSocket);
     if (terminal) plan.terminal = terminal;
     if (opts.listenFds) plan.process.env.push(`LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1');
     if (rootless.euid && plan.waitForIdMaps) plan.dumpableForIdMaps = true;

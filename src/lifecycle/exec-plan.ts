@@ -34,6 +34,8 @@ export interface ExecPlanInput {
    * it): setns would refuse it (EINVAL), and there is nothing to join.
    */
   userNamespaceIsOwn?: boolean;
+  /** With a terminal: ocirt relays the pty itself (exec -t in the foreground). */
+  terminalRelayed?: boolean;
 }
 
 /** setns order and the /proc/<pid>/ns file of each kind. */
@@ -81,7 +83,7 @@ export function compileExecPlan(input: ExecPlanInput): ExecPlan {
   // runc enters cwd as it is: a missing one is an error for exec, not created.
   process.createCwd = false;
   const ownMountNamespace = input.namespaces.some((n) => n.type === 'mount');
-  const terminal = terminalPlan(input.process, 4 + input.preserveFds, false);
+  const terminal = terminalPlan(input.process, 4 + input.preserveFds, false, input.terminalRelayed === true);
   return {
     version: EXEC_PLAN_VERSION,
     containerId: input.containerId,

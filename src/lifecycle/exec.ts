@@ -75,6 +75,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     preserveFds: opts.preserveFds,
     listenFds: opts.listenFds,
     userNamespaceIsOwn: sameUserNamespace(record.pid),
+    terminalRelayed: !opts.detach && !opts.consoleSocket,
   });
   if (!isSameProcess(record.pid, record.initStartTime)) throw new OcirtError('cannot exec in a stopped container');
 

@@ -5,9 +5,15 @@ import type { Process } from '../spec/types';
 /**
  * The terminal part of a plan: present only when the process asks for a terminal.
  * `channelFd` is where ocirt-init finds the socket the pty master goes back on (the fd
- * after the sync channel).
+ * after the sync channel). `relayed`: ocirt proxies the pty itself (no console socket),
+ * so output newlines are left untranslated as runc's relay leaves them.
  */
-export function terminalPlan(process: Process | undefined, channelFd: number, mountConsole: boolean): PlanTerminal | undefined {
+export function terminalPlan(
+  process: Process | undefined,
+  channelFd: number,
+  mountConsole: boolean,
+  relayed: boolean,
+): PlanTerminal | undefined {
   if (process?.terminal !== true) return undefined;
   const size = process.consoleSize;
   const sized = size !== undefined && size.height > 0 && size.width > 0;
@@ -16,6 +22,7 @@ export function terminalPlan(process: Process | undefined, channelFd: number, mo
     rows: sized ? Math.min(size.height, 0xffff) : 0,
     cols: sized ? Math.min(size.width, 0xffff) : 0,
     mountConsole,
+    clearOnlcr: relayed,
   };
 }
 

@@ -149,6 +149,12 @@ export interface PlanTerminal {
   cols: number;
   /** Bind-mount the slave on /dev/console (the container init, not exec). */
   mountConsole: boolean;
+  /**
+   * Clear ONLCR on the pty before the process starts, so that "\n" reaches the master
+   * as "\n": when ocirt itself relays the pty (run / exec in the foreground without
+   * --console-socket), as runc's relay does. A console socket's receiver sets its own.
+   */
+  clearOnlcr: boolean;
 }
 
 /** linux.seccomp, compiled (src/plan/seccomp.ts). */

@@ -125,7 +125,7 @@ describe.skipIf(!isRoot)('terminals (need root)', () => {
     const r = await interactive(['run', '-t', '--bundle', b.dir, id], ['tty; echo in-$((1+2))\n', 'exit 5\n']);
     expect(r.err).toBe('');
     expect(r.status).toBe(5);
-    expect(r.out).toMatch(/\/dev\/pts\/\d+\r\nin-3\r\n/);
+    expect(r.out).toMatch(/\/dev\/pts\/\d+\nin-3\n/);
     expect(fs.existsSync(`${scope.root}/${id}`)).toBe(false);
   });
 
@@ -136,7 +136,31 @@ describe.skipIf(!isRoot)('terminals (need root)', () => {
     const r = await interactive(['exec', '-t', id, 'sh'], ['tty; echo x-$((2*3))\n', 'exit 6\n']);
     expect(r.err).toBe('');
     expect(r.status).toBe(6);
-    expect(r.out).toMatch(/\/dev\/pts\/\d+\r\nx-6\r\n/);
+    expect(r.out).toMatch(/\/dev\/pts\/\d+\nx-6\n/);
+  });
+
+  it('run and exec -t in the foreground relay "\\n" as written (ONLCR cleared, as runc\'s relay does)', () => {
+    const b = scope.bundle(['sh', '-c', 'echo a; echo b'], TERMINAL);
+    const r = scope.ocirt(['run', '--bundle', b.dir, scope.id('onlcr')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('a\nb\n');
+
+    const plain = scope.bundle(['sleep', '1000']);
+    const id = scope.id('onlcrx');
+    expect(ocirtToFiles(scope.root, ['run', '-d', '--bundle', plain.dir, id], { dir: plain.dir }).status).toBe(0);
+    const x = scope.ocirt(['exec', '-t', id, 'sh', '-c', 'echo c; echo d']);
+    expect(x.stderr).toBe('');
+    expect(x.stdout).toBe('c\nd\n');
+  });
+
+  it('a console socket gets the pty with the kernel\'s ONLCR left on, as runc sends it: its receiver decides', async () => {
+    const l = listener();
+    const b = scope.bundle(['sh', '-c', 'echo a; echo b'], TERMINAL);
+    const id = scope.id('onlcrs');
+    expect(ocirtToFiles(scope.root, ['create', '--console-socket', l.path, '--bundle', b.dir, id], { dir: b.dir }).status).toBe(0);
+    const pty = client(l.receive(5_000).fd);
+    expect(scope.ocirt(['start', id]).status).toBe(0);
+    expect(await pty.waitEnd()).toBe('a\r\nb\r\n');
   });
 
   it('runc\'s rules: a detached terminal needs a console socket, a console socket a detached terminal', () => {

@@ -63,7 +63,7 @@ describe('compileExecPlan', () => {
 
   it('a terminal: its channel is the fd after the sync channel, no /dev/console', () => {
     const plan = compileExecPlan(input({ preserveFds: 2, process: { args: ['sh'], cwd: '/', user: { uid: 0, gid: 0 }, terminal: true, consoleSize: { height: 30, width: 100 } } }));
-    expect(plan.terminal).toEqual({ channelFd: 6, rows: 30, cols: 100, mountConsole: false });
+    expect(plan.terminal).toEqual({ channelFd: 6, rows: 30, cols: 100, mountConsole: false, clearOnlcr: false });
     expect(plan.preserveFds).toBe(2);
   });
 
@@ -93,9 +93,16 @@ describe('terminal rules (runc checkTerminal)', () => {
   });
 
   it('terminalPlan: only with process.terminal; the console size when both are set', () => {
-    expect(terminalPlan({ cwd: '/', user: { uid: 0, gid: 0 } }, 4, true)).toBeUndefined();
-    expect(terminalPlan({ cwd: '/', user: { uid: 0, gid: 0 }, terminal: true }, 4, true)).toEqual({ channelFd: 4, rows: 0, cols: 0, mountConsole: true });
-    expect(terminalPlan({ cwd: '/', user: { uid: 0, gid: 0 }, terminal: true, consoleSize: { height: 0, width: 80 } }, 5, false))
-      .toEqual({ channelFd: 5, rows: 0, cols: 0, mountConsole: false });
+    expect(terminalPlan({ cwd: '/', user: { uid: 0, gid: 0 } }, 4, true, false)).toBeUndefined();
+    expect(terminalPlan({ cwd: '/', user: { uid: 0, gid: 0 }, terminal: true }, 4, true, false))
+      .toEqual({ channelFd: 4, rows: 0, cols: 0, mountConsole: true, clearOnlcr: false });
+    expect(terminalPlan({ cwd: '/', user: { uid: 0, gid: 0 }, terminal: true, consoleSize: { height: 0, width: 80 } }, 5, false, false))
+      .toEqual({ channelFd: 5, rows: 0, cols: 0, mountConsole: false, clearOnlcr: false });
+  });
+
+  it('ONLCR is cleared only on a pty ocirt relays itself (foreground exec -t), as runc\'s relay does', () => {
+    const tty = { args: ['sh'], cwd: '/', user: { uid: 0, gid: 0 }, terminal: true };
+    expect(compileExecPlan(input({ process: tty, terminalRelayed: true })).terminal?.clearOnlcr).toBe(true);
+    expect(compileExecPlan(input({ process: tty })).terminal?.clearOnlcr).toBe(false);
   });
 });

@@ -53,6 +53,7 @@ PlanTerminal terminal_from(const JsonValue& t) {
   out.rows = (unsigned short)t["rows"].u64();
   out.cols = (unsigned short)t["cols"].u64();
   out.mount_console = t["mountConsole"].b();
+  out.clear_onlcr = t["clearOnlcr"].b();
   if (out.channel_fd < 3) die_message("plan: terminal.channelFd must be 3 or more");
   return out;
 }

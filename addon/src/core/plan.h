@@ -84,6 +84,8 @@ struct PlanTerminal {
   unsigned short rows = 0, cols = 0;
   // The container init: bind the slave on /dev/console. Not for exec.
   bool mount_console = false;
+  // Clear ONLCR on the pty (the runtime relays it itself).
+  bool clear_onlcr = false;
 };
 
 // process.scheduler: the sched_attr of sched_setattr(2).

@@ -106,6 +106,16 @@ void mount_console(int slave, const std::string& name) {
   close(root);
 }
 
+// Set through the master, termios are the pair's: the slave's writes go out untranslated.
+// Done before the process exists, so even its first output is (runc's relay clears it
+// only after receiving the master).
+void clear_onlcr(int master, const std::string& name) {
+  struct termios t;
+  if (tcgetattr(master, &t) != 0) die_errno("tcgetattr", name);
+  t.c_oflag &= ~tcflag_t(ONLCR);
+  if (tcsetattr(master, TCSANOW, &t) != 0) die_errno("tcsetattr", name);
+}
+
 void send_master(int channel, int master, const std::string& name) {
   int err = send_with_fd(channel, name, master);
   if (err) die_errno_code(err, "sendmsg", "terminal channel");
@@ -123,6 +133,7 @@ void setup_terminal(int sync_fd, const PlanTerminal& t) {
     ws.ws_col = t.cols;
     if (ioctl(master, TIOCSWINSZ, &ws) != 0) die_errno("ioctl", "TIOCSWINSZ");
   }
+  if (t.clear_onlcr) clear_onlcr(master, name);
   if (t.mount_console) mount_console(slave, name);
   send_master(t.channel_fd, master, name);
   close(master);
