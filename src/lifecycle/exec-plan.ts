@@ -26,6 +26,8 @@ export interface ExecPlanInput {
   /** The container's config (for what the process cannot override, e.g. seccomp). */
   spec: Spec;
   capLastCap?: number;
+  /** The runtime's bounding set (decimal): checked when the process stays in the runtime's user namespace. */
+  capBounding?: string;
   /** fds 3.. passed through, LISTEN_FDS included. */
   preserveFds: number;
   listenFds: number;
@@ -74,7 +76,12 @@ export function compileExecPlan(input: ExecPlanInput): ExecPlan {
   if (!Number.isSafeInteger(input.initPid) || input.initPid <= 0) throw new OcirtError('the container has no init process to join');
   let process;
   try {
-    process = translateProcess(input.process, { unknown: 'error', capLastCap: input.capLastCap });
+    const ownUserNamespace = input.namespaces.some((n) => n.type === 'user') && !input.userNamespaceIsOwn;
+    process = translateProcess(input.process, {
+      unknown: 'error',
+      capLastCap: input.capLastCap,
+      hostBounding: ownUserNamespace || input.capBounding === undefined ? undefined : BigInt(input.capBounding),
+    });
   } catch (err) {
     // The compiler names config.json pointers (/process/...); here they are the process's.
     if (err instanceof Error) err.message = err.message.replace(/^\/process(?=\/)/, 'process ');

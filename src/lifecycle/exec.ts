@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { openCgroupDriver } from '../cgroups/select-driver';
 import { initExecutablePath, native } from '../native/binding';
 import { OcirtError } from '../native/error';
-import { gatherCapLastCap } from './exec-host';
+import { readCapBounding, readCapLastCap } from '../plan/capability-host';
 import { loadContainerConfig } from './exec-config';
 import { compileExecPlan } from './exec-plan';
 import { resolveExecProcess, type ExecRequest } from './exec-process';
@@ -71,7 +71,8 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     rootfs: record.rootfs,
     process,
     spec,
-    capLastCap: gatherCapLastCap(),
+    capLastCap: readCapLastCap(),
+    capBounding: readCapBounding(),
     preserveFds: opts.preserveFds,
     listenFds: opts.listenFds,
     userNamespaceIsOwn: sameUserNamespace(record.pid),

@@ -10,24 +10,30 @@ export interface CapabilityOptions {
   unknown?: 'error' | 'ignore';
   /** Highest capability the kernel knows (/proc/sys/kernel/cap_last_cap); higher ones are dropped like runc. */
   capLastCap?: number;
+  /**
+   * The runtime's own bounding set (CapBnd), when the process stays in the runtime's user
+   * namespace: a capability outside it cannot be granted there (capset fails with EPERM),
+   * so asking for it in effective, permitted or inheritable is refused with its pointer.
+   * Absent when the process gets a user namespace of its own, where every capability of
+   * that namespace is there to be given.
+   */
+  hostBounding?: bigint;
 }
+
+/** The sets capset(2) must be able to grant; bounding only drops and ambient raises are best effort. */
+const GRANTED_SETS: readonly CapabilitySet[] = ['effective', 'permitted', 'inheritable'];
 
 /**
  * process.capabilities → one bitmask per set, as decimal strings (bits reach 40).
  *
- * Without process.capabilities runc leaves the capabilities alone: the init keeps the
- * full set it has as root, so a root process ends with every capability and a non-root
- * one with none (setuid drops them and execve does not give them back). The plan
- * cannot say "leave alone", so this is written out as every known capability in
- * bounding, effective and permitted, and nothing inheritable or ambient, which ends the
- * same after execve.
+ * Without process.capabilities every set is empty, the bounding set too, as runc does
+ * (an absent object is an empty one): the process runs with no capability at all, even
+ * as root, and on a host whose bounding set lacks some capability nothing is asked of
+ * capset that it could refuse.
  */
 export function translateCapabilities(caps: Capabilities | undefined, options: CapabilityOptions = {}): PlanCapabilities {
   const known = allKnownMask(options.capLastCap);
-  if (caps === undefined) {
-    const all = known.toString();
-    return { bounding: all, effective: all, inheritable: '0', permitted: all, ambient: '0' };
-  }
+  if (caps === undefined) return { bounding: '0', effective: '0', inheritable: '0', permitted: '0', ambient: '0' };
   const out = {} as PlanCapabilities;
   for (const set of CAPABILITY_SETS) {
     let mask = 0n;
@@ -36,7 +42,14 @@ export function translateCapabilities(caps: Capabilities | undefined, options: C
         if (options.unknown === 'ignore') return;
         throw planError(pointer('process', 'capabilities', set, i), `unknown capability ${JSON.stringify(name)}`);
       }
-      mask |= 1n << BigInt(CAPABILITY_NUMBERS[name]);
+      const bit = 1n << BigInt(CAPABILITY_NUMBERS[name]);
+      if (options.hostBounding !== undefined && GRANTED_SETS.includes(set) && (bit & known) !== 0n && (options.hostBounding & bit) === 0n) {
+        throw planError(
+          pointer('process', 'capabilities', set, i),
+          `${name} is not in the runtime's capability bounding set, so a process without a user namespace of its own cannot be given it (the host, or the container ocirt runs in, lacks it)`,
+        );
+      }
+      mask |= bit;
     });
     out[set] = (mask & known).toString();
   }

@@ -29,6 +29,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
   const process = translateProcess(spec.process, {
     unknown: opts.unknownCapabilities ?? 'error',
     capLastCap: opts.host.capLastCap,
+    hostBounding: ns.has.has('user') || opts.host.capBounding === undefined ? undefined : BigInt(opts.host.capBounding),
   });
   const { mounts, symlinks: mountSymlinks } = translateMounts(spec.mounts, {
     bundle: opts.bundle,

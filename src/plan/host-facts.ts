@@ -5,13 +5,14 @@ import { gatherLsmFacts } from './lsm-host';
 import { bindSourcePaths } from './mounts';
 import { gatherNetDeviceFacts } from './net-devices-host';
 import { gatherSeccompFacts } from './seccomp-host';
+import { readCapBounding, readCapLastCap } from './capability-host';
 import type { CgroupLayout, HostFacts } from './plan-options';
 import { inUserNamespace } from '../rootless/mode';
 
 /**
  * The file system work compilePlan needs done: the kind of each bind mount source
  * (stat, following symlinks as runc does; a dangling link is missing), whether
- * /proc/kcore exists, and the kernel's last capability; for configs that use them,
+ * /proc/kcore exists, the kernel's last capability and the runtime's bounding set; for configs that use them,
  * libseccomp's syscall numbers, the enabled LSMs, the host interfaces to move and
  * resctrl. The cgroup layout comes from the cgroup driver.
  */
@@ -28,6 +29,8 @@ export function gatherHostFacts(spec: Spec, bundle: string, cgroupLayout: Cgroup
   };
   const capLastCap = readCapLastCap();
   if (capLastCap !== undefined) facts.capLastCap = capLastCap;
+  const capBounding = readCapBounding();
+  if (capBounding !== undefined) facts.capBounding = capBounding;
   if (spec.linux?.seccomp) facts.seccomp = gatherSeccompFacts(spec.linux.seccomp);
   if (spec.process?.apparmorProfile || spec.process?.selinuxLabel || spec.linux?.mountLabel) facts.lsm = gatherLsmFacts();
   if (spec.linux?.netDevices && Object.keys(spec.linux.netDevices).length > 0) facts.netDevices = gatherNetDeviceFacts(spec.linux);
@@ -49,14 +52,5 @@ function statOrNull(p: string): fs.Stats | null {
     return fs.statSync(p);
   } catch {
     return null;
-  }
-}
-
-function readCapLastCap(): number | undefined {
-  try {
-    const n = Number.parseInt(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim(), 10);
-    return Number.isInteger(n) && n >= 0 ? n : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -55,6 +55,12 @@ export interface HostFacts {
    * as runc ignores capabilities the kernel does not support. Absent: no filtering.
    */
   capLastCap?: number;
+  /**
+   * The runtime's capability bounding set (decimal). A process left in the runtime's user
+   * namespace cannot be granted a capability outside it: such a config is refused with
+   * the capability's pointer. Absent: not checked.
+   */
+  capBounding?: string;
   /** libseccomp and kernel facts; gathered only for a config with linux.seccomp. */
   seccomp?: SeccompHostFacts;
   /** AppArmor/SELinux state; gathered only when the config asks for a label or profile. */

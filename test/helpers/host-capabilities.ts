@@ -88,6 +88,19 @@ export function cgroupMounts(): Map<string, string> {
   return out;
 }
 
+/**
+ * The lowest capability the kernel knows (cap_last_cap) that this process's bounding set
+ * lacks, or undefined when it has them all.
+ */
+export function capabilityMissingFromBoundingSet(): number | undefined {
+  const last = Number.parseInt(readFile('/proc/sys/kernel/cap_last_cap') ?? '', 10);
+  const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFile('/proc/self/status') ?? '');
+  if (!Number.isInteger(last) || !bnd) return undefined;
+  const mask = BigInt(`0x${bnd[1]}`);
+  for (let cap = 0; cap <= last; cap++) if (((mask >> BigInt(cap)) & 1n) === 0n) return cap;
+  return undefined;
+}
+
 /** The probes. Each is cheap after its first call. */
 export const host = {
   root: once(() => (isRoot ? undefined : 'needs root')),
@@ -107,6 +120,11 @@ export const host = {
     const how = r.signal ? `the probe died with ${r.signal}` : `the probe exited ${r.status}: ${(r.stdout + r.stderr).trim()}`;
     return `this host cannot make 32-bit x86 system calls (int $0x80: ${how})`;
   }),
+
+  /** The runtime's bounding set lacks a capability the kernel knows (tests of how ocirt refuses to grant it). */
+  incompleteBoundingSet: once(() =>
+    capabilityMissingFromBoundingSet() === undefined ? 'this host\'s capability bounding set is complete (the test needs one that lacks a capability, as in a container or CI sandbox)' : undefined,
+  ),
 
   /** cgroup v1 controllers mounted (memory, cpu, pids ... under /sys/fs/cgroup/<controller>). */
   cgroupV1: once(() => (cgroupMounts().has('memory') ? undefined : 'this host has no cgroup v1 memory controller mounted (a cgroup v2 host: the VM guest tests cover v2)')),

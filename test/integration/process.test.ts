@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/types';
-import { TestScope, lines, ocirtToFiles, sh } from '../helpers/containers';
+import { CAPABILITY_NUMBERS } from '../../src/spec/capabilities';
+import { TestScope, expectCleanError, lines, ocirtToFiles, sh } from '../helpers/containers';
+import { capabilityMissingFromBoundingSet, host, itNeeds } from '../helpers/host-capabilities';
 import { OCIRT, isRoot } from '../helpers/ocirt-cli';
 
 const scope = new TestScope();
@@ -145,6 +147,55 @@ describe.skipIf(!isRoot)('process (needs root)', () => {
     expect({ bnd: st.CapBnd, eff: st.CapEff, prm: st.CapPrm, inh: st.CapInh, amb: st.CapAmb }).toEqual({
       bnd: set, eff: set, prm: set, inh: mask([]), amb: mask([]),
     });
+  });
+
+  it('capabilities: without process.capabilities every set is empty, bounding too, as runc runs it (whatever the host\'s bounding set lacks)', () => {
+    const r = scope.run(STATUS, (s) => {
+      delete s.process!.capabilities;
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const st = status(r.stdout);
+    expect([st.CapBnd, st.CapEff, st.CapPrm, st.CapInh, st.CapAmb]).toEqual([mask([]), mask([]), mask([]), mask([]), mask([])]);
+  });
+
+  it('capabilities: without process.capabilities in a user namespace, every set is empty too', () => {
+    const r = scope.run(STATUS, (s, b) => {
+      delete s.process!.capabilities;
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      fs.chmodSync(b.dir, 0o755);
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const st = status(r.stdout);
+    expect([st.CapBnd, st.CapEff, st.CapPrm, st.CapInh, st.CapAmb]).toEqual([mask([]), mask([]), mask([]), mask([]), mask([])]);
+  });
+
+  itNeeds(host.incompleteBoundingSet)('capabilities: one the host\'s bounding set lacks is refused with its pointer, and given in a user namespace', () => {
+    const missing = capabilityMissingFromBoundingSet()!;
+    const name = Object.entries(CAPABILITY_NUMBERS).find(([, n]) => n === missing)![0];
+    const id = scope.id('nocap');
+    const b = scope.bundle(STATUS, (s) => {
+      s.process!.capabilities = { bounding: [name], effective: [name], permitted: [name] };
+    });
+    const refused = scope.ocirt(['run', '--bundle', b.dir, id]);
+    expectCleanError(refused, `/process/capabilities/effective/0: ${name} is not in the runtime's capability bounding set`);
+    expect(scope.ocirt(['state', id]).status).not.toBe(0);
+    // In a user namespace of its own the container's root has every capability of that namespace to give.
+    const inUserns = scope.run(STATUS, (s, b) => {
+      s.process!.capabilities = { bounding: [name], effective: [name], permitted: [name] };
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      fs.chmodSync(b.dir, 0o755);
+    });
+    expect(inUserns.stderr).toBe('');
+    expect(inUserns.status).toBe(0);
+    const want = (1n << BigInt(missing)).toString(16).padStart(16, '0');
+    expect(status(inUserns.stdout).CapEff).toBe(want);
+    expect(status(inUserns.stdout).CapBnd).toBe(want);
   });
 
   it('capabilities of a non-root user: each of the five sets as configured', () => {

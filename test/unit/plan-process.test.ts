@@ -59,10 +59,23 @@ describe('capabilities', () => {
     expect(translateCapabilities({ bounding: ['CAP_BPF', 'CAP_CHOWN'] }, { capLastCap: 38 }).bounding).toBe('1');
   });
 
-  it('without process.capabilities keeps every capability, as runc leaves them alone', () => {
-    const all = (2n ** 41n - 1n).toString();
-    expect(translateCapabilities(undefined)).toEqual({ bounding: all, effective: all, inheritable: '0', permitted: all, ambient: '0' });
-    expect(translateCapabilities(undefined, { capLastCap: 37 }).bounding).toBe((2n ** 38n - 1n).toString());
+  it('without process.capabilities every set is empty, bounding too, as runc runs it', () => {
+    const none = { bounding: '0', effective: '0', inheritable: '0', permitted: '0', ambient: '0' };
+    expect(translateCapabilities(undefined)).toEqual(none);
+    expect(translateCapabilities(undefined, { capLastCap: 37, hostBounding: 0n })).toEqual(none);
+  });
+
+  it('refuses a granted capability outside the runtime\'s bounding set, naming its pointer', () => {
+    const withoutSysResource = (2n ** 41n - 1n) & ~(1n << 24n);
+    const caps = { bounding: ['CAP_KILL', 'CAP_SYS_RESOURCE'], effective: ['CAP_KILL'], permitted: ['CAP_KILL', 'CAP_SYS_RESOURCE'] };
+    expect(() => translateCapabilities(caps, { hostBounding: withoutSysResource })).toThrow(
+      /^\/process\/capabilities\/permitted\/1: CAP_SYS_RESOURCE is not in the runtime's capability bounding set/,
+    );
+    // Keeping it in the bounding set alone asks nothing of capset: accepted, as is every set in a user namespace (no hostBounding).
+    expect(translateCapabilities({ bounding: ['CAP_SYS_RESOURCE'] }, { hostBounding: withoutSysResource }).bounding).toBe((1n << 24n).toString());
+    expect(translateCapabilities(caps).permitted).toBe(((1n << 5n) | (1n << 24n)).toString());
+    // A capability above cap_last_cap is dropped before the check, as runc ignores it.
+    expect(translateCapabilities({ permitted: ['CAP_CHECKPOINT_RESTORE'] }, { capLastCap: 39, hostBounding: 0n }).permitted).toBe('0');
   });
 });
 

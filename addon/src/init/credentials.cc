@@ -15,14 +15,10 @@
 namespace ocirt {
 
 namespace {
-int last_cap() {
-  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 40;
-  char buf[16] = {};
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  return n > 0 ? atoi(buf) : 40;
-}
+// Every capability number the 64-bit masks can hold: the kernel answers EINVAL past its
+// last one. Not read from /proc/sys/kernel/cap_last_cap: after pivot_root that path is
+// the container's to answer, and a failed read must not shorten the drop.
+constexpr int kHighestCapability = 63;
 
 bool setgroups_denied() {
   int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
@@ -56,9 +52,9 @@ void apply_rlimits(const PlanProcess& p) {
 
 void apply_credentials(const PlanProcess& p) {
   set_stage("credentials");
-  int last = last_cap();
+  const int last = kHighestCapability;
   for (int cap = 0; cap <= last; cap++) {
-    if (cap < 64 && (p.caps.bounding >> cap) & 1) continue;
+    if ((p.caps.bounding >> cap) & 1) continue;
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) die_errno("prctl", "PR_CAPBSET_DROP");
   }
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) die_errno("prctl", "PR_SET_KEEPCAPS");
@@ -75,7 +71,7 @@ void apply_credentials(const PlanProcess& p) {
     die_errno("prctl", "PR_CAP_AMBIENT_CLEAR_ALL");
   // Like runc, an ambient capability the kernel refuses (not in permitted and
   // inheritable) is skipped rather than failing the container.
-  for (int cap = 0; cap <= last && cap < 64; cap++)
+  for (int cap = 0; cap <= last; cap++)
     if ((p.caps.ambient >> cap) & 1) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
   if (p.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die_errno("prctl", "PR_SET_NO_NEW_PRIVS");
 }
