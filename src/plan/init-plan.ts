@@ -67,6 +67,12 @@ export interface PlanMount {
    * inside it. Only for filesystems with a superblock of their own (tmpfs).
    */
   readonlyAfterSetup: boolean;
+  /**
+   * A tmpfs without mode=: when the destination exists before the mount, the init
+   * prepends mode=<its permission, set-id and sticky bits> to `data`, so that the tmpfs
+   * looks like the directory it covers, as runc does. Present only when true.
+   */
+  copyMountPointMode?: boolean;
 }
 
 export interface PlanDevice {

@@ -67,10 +67,15 @@ export function translateMounts(specMounts: readonly Mount[] | undefined, ctx: M
         propagation: options.propagation,
         createAs: 'dir',
         noSymlinks: NO_SYMLINK_TYPES.has(m.type) || NO_SYMLINK_DESTINATIONS.has(destination),
+        ...(m.type === 'tmpfs' && !hasDataOption(options.data, 'mode') ? { copyMountPointMode: true } : {}),
       });
     }
   });
   return { mounts, symlinks };
+}
+
+function hasDataOption(data: string, key: string): boolean {
+  return data.split(',').some((o) => o.startsWith(`${key}=`));
 }
 
 /**

@@ -234,6 +234,23 @@ describe.skipIf(!isRoot)('filesystems (needs root)', () => {
     expect(content).toBe('x');
   });
 
+  it('a tmpfs without mode= takes the mode of the directory it covers, set-id and sticky bits too; mode= wins; a point ocirt makes keeps 1777', () => {
+    const r = scope.run(sh('stat -c "%a %A" /sgid /suid /given /made'), (s, b) => {
+      for (const [dir, mode] of [['sgid', 0o2775], ['suid', 0o5777], ['given', 0o755]] as const) {
+        fs.mkdirSync(path.join(b.rootfs, dir));
+        fs.chmodSync(path.join(b.rootfs, dir), mode);
+      }
+      addMounts(
+        { destination: '/sgid', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] },
+        { destination: '/suid', type: 'tmpfs', source: 'tmpfs' },
+        { destination: '/given', type: 'tmpfs', source: 'tmpfs', options: ['mode=0700'] },
+        { destination: '/made', type: 'tmpfs', source: 'tmpfs' },
+      )(s);
+    });
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(['2775 drwxrwsr-x', '5777 drwsrwxrwt', '700 drwx------', '1777 drwxrwxrwt']);
+  });
+
   it('proc, sysfs (read-only), devpts, /dev/shm and mqueue of the default config', () => {
     const r = scope.run(sh(MOUNTINFO));
     expect(r.status).toBe(0);

@@ -23,6 +23,14 @@ describe('translateMounts', () => {
     ]);
   });
 
+  it('a tmpfs without mode= is to take the mode of its mount point (runc); with mode=, or another type, not', () => {
+    expect(one({ destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] })[0].copyMountPointMode).toBe(true);
+    expect(one({ destination: '/t', type: 'tmpfs', source: 'tmpfs' })[0].copyMountPointMode).toBe(true);
+    expect(one({ destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['size=1m', 'mode=700'] })[0]).not.toHaveProperty('copyMountPointMode');
+    expect(one({ destination: '/q', type: 'mqueue', source: 'mqueue' })[0]).not.toHaveProperty('copyMountPointMode');
+    expect(one({ destination: '/b', type: 'bind', source: '/host/dir' })[0]).not.toHaveProperty('copyMountPointMode');
+  });
+
   it('binds with ro,nosuid,rbind,rslave: bind first, flags by remount, propagation after', () => {
     expect(one({ destination: '/data', type: 'bind', source: '/host/dir', options: ['ro', 'nosuid', 'rbind', 'rslave'] })).toEqual([
       {

@@ -142,6 +142,7 @@ Plan plan_from_json(const JsonValue& v) {
     pm.create_file = m["createAs"].str() == "file";
     pm.no_symlinks = m["noSymlinks"].b();
     pm.readonly_after_setup = m["readonlyAfterSetup"].b();
+    pm.copy_mount_point_mode = m["copyMountPointMode"].b();
     plan.mounts.push_back(pm);
   }
   for (const auto& d : v["devices"].items)

@@ -29,6 +29,8 @@ struct PlanMount {
   bool create_file = false;
   bool no_symlinks = false;
   bool readonly_after_setup = false;
+  // A tmpfs without mode=: start from the mode of the directory it covers, if any.
+  bool copy_mount_point_mode = false;
 };
 
 struct PlanDevice {

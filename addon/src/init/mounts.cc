@@ -1,5 +1,7 @@
 #include <errno.h>
+#include <stdio.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -34,11 +36,32 @@ void remount_keeping_locked(const std::string& target, unsigned long flags, cons
   if (mount("", target.c_str(), nullptr, merged | MS_REMOUNT | MS_BIND, nullptr) != 0) die_errno("remount", report_path);
 }
 
+namespace {
+// "mode=<permission, set-id and sticky bits>" of the mount point, read from the very
+// handle the tmpfs is then mounted on. Only for a point that existed: one the runtime
+// makes keeps tmpfs's default, as with runc.
+std::string mount_point_mode(int target, const std::string& destination) {
+  struct stat st;
+  if (fstat(target, &st) != 0) die_errno("fstat", destination);
+  char mode[16];
+  snprintf(mode, sizeof mode, "mode=%04o", unsigned(st.st_mode & 07777));
+  return mode;
+}
+}  // namespace
+
 void mount_one(int root_fd, const PlanMount& m) {
-  int target = open_or_create_in_root(root_fd, m.destination, m.create_file, m.no_symlinks);
+  int target = m.copy_mount_point_mode ? open_in_root(root_fd, m.destination, m.no_symlinks) : -1;
+  std::string data_string = m.data;
+  if (target >= 0) {
+    std::string mode = mount_point_mode(target, m.destination);
+    // First, so that a mode= of the plan's own would still win.
+    data_string = data_string.empty() ? mode : mode + "," + data_string;
+  } else {
+    target = open_or_create_in_root(root_fd, m.destination, m.create_file, m.no_symlinks);
+  }
   std::string target_path = fd_path(target);
   const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
-  const char* data = m.data.empty() ? nullptr : m.data.c_str();
+  const char* data = data_string.empty() ? nullptr : data_string.c_str();
   if (mount(m.source.c_str(), target_path.c_str(), fstype, m.flags, data) != 0) {
     int err = errno;
     die_errno_code(err, "mount", m.source + " on " + m.destination);
