@@ -21,8 +21,9 @@ export function withoutNulls(value: unknown): unknown {
 
 /**
  * Fills in what the decoder would leave at Go's zero value, on a schema-valid
- * document (mutates it): a missing process.user or user.uid/gid is uid/gid 0, and
- * a seccomp object with neither defaultAction nor syscalls means "no seccomp".
+ * document (mutates it): a missing process.user or user.uid/gid is uid/gid 0,
+ * a seccomp object with neither defaultAction nor syscalls means "no seccomp", and an
+ * empty namespace path (the zero value runc cannot tell from none) means no path.
  */
 export function applyGoDefaults(spec: Spec, f: Findings): void {
   const process = spec.process;
@@ -31,6 +32,11 @@ export function applyGoDefaults(spec: Spec, f: Findings): void {
     process.user.uid ??= 0;
     process.user.gid ??= 0;
   }
+  spec.linux?.namespaces?.forEach((ns, i) => {
+    if (ns.path !== '') return;
+    delete ns.path;
+    f.warn(`/linux/namespaces/${i}/path`, `is empty: taken as no path, so a new ${ns.type} namespace is created (as runc does); remove it or name a namespace file`);
+  });
   const seccomp = spec.linux?.seccomp;
   if (seccomp && seccomp.defaultAction === undefined && (seccomp.syscalls ?? []).length === 0) {
     delete spec.linux!.seccomp;

@@ -218,6 +218,25 @@ describe.skipIf(!isRoot)('namespaces (needs root)', () => {
     expect(scope.ocirt(['delete', firstId]).status).toBe(0);
   });
 
+  it('an empty namespace path is no path: the namespace is created, with a warning naming the pointer; validate warns too', () => {
+    const b = scope.bundle(sh('readlink /proc/self/ns/net'), (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '' } : n));
+    });
+    const at = `/linux/namespaces/${b.spec.linux!.namespaces!.findIndex((n) => n.type === 'network')}/path`;
+    const id = scope.id('ns-empty');
+    const r = ocirtToFiles(scope.root, ['run', '--bundle', b.dir, id], { dir: b.dir });
+    expect(r.status, r.err()).toBe(0);
+    const [link, ...more] = lines(r.out());
+    expect(more).toEqual([]);
+    expect(link).toMatch(/^net:\[\d+\]$/);
+    expect(link).not.toBe(hostNs('network'));
+    expect(lines(r.err())).toEqual([expect.stringMatching(new RegExp(`^ocirt: warning: config.json: ${at}: is empty`))]);
+
+    const v = scope.ocirt(['validate', '--bundle', b.dir]);
+    expect(v.status).toBe(0);
+    expect(lines(v.stdout)).toEqual([expect.stringMatching(new RegExp(`^warning: ${at}: is empty`)), `${b.dir}: valid`]);
+  });
+
   it('joining a namespace path that does not exist fails create and leaves nothing', () => {
     const id = scope.id('ns-missing');
     const bundle = scope.bundle(sh('true'), (s) => {

@@ -138,6 +138,18 @@ describe('validateConfig', () => {
     expect(result.warnings.map((w) => w.pointer)).toEqual(['/linux/seccomp']);
   });
 
+  it('takes an empty namespace path as none (the namespace is created), with a warning, as runc does', () => {
+    const input = base();
+    const i = input.linux.namespaces.findIndex((n: { type: string }) => n.type === 'network');
+    input.linux.namespaces[i] = { type: 'network', path: '' };
+    const result = okSpec(validateConfig(input));
+    expect(result.spec.linux?.namespaces?.[i]).toEqual({ type: 'network' });
+    expect(result.warnings).toEqual([{ pointer: `/linux/namespaces/${i}/path`, reason: expect.stringContaining('is empty') }]);
+    // still no user namespace to join: one to create needs its mappings
+    input.linux.namespaces.push({ type: 'user', path: '' });
+    expect(problemsOf(validateConfig(input)).map((p) => p.pointer)).toEqual(['/linux/uidMappings', '/linux/gidMappings']);
+  });
+
   it('accepts a relative mount destination with a warning, as runc does', () => {
     const input = base();
     input.mounts[0].destination = 'proc';
