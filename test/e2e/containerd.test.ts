@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, run, runtimesUnderTest, until, which, type Result } from './engines';
 import { buildOciArchive } from './oci-image';
+import { host } from '../helpers/host-capabilities';
 
-const skip = missing(['containerd', 'ctr', 'containerd-shim-runc-v2']);
+const skip = missing(['containerd', 'ctr', 'containerd-shim-runc-v2']) ?? host.overlayfs();
 const IMAGE = 'docker.io/library/ocirt-e2e-busybox:latest';
 const NAMESPACE = `ocirt-e2e-${process.pid}`;
 

@@ -6,31 +6,17 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { binaries, host, lacking, which } from '../helpers/host-capabilities';
 
 export const isRoot = process.getuid?.() === 0;
+export { which };
 
-const SEARCH = [...(process.env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
-/** Absolute path of an executable, or undefined. */
-export function which(name: string): string | undefined {
-  for (const dir of SEARCH) {
-    if (!dir) continue;
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-/** Why a test group cannot run: the missing binaries, or not root. undefined when it can. */
-export function missing(binaries: string[]): string | undefined {
-  if (!isRoot) return 'needs root';
-  const gone = binaries.filter((b) => !which(b));
-  return gone.length > 0 ? `${gone.join(', ')} not installed (apt-get install podman containerd)` : undefined;
+/**
+ * Why a test group cannot run: not root, or the missing binaries (a load failure under
+ * CI, which installs them). undefined when it can.
+ */
+export function missing(names: string[]): string | undefined {
+  return lacking(host.root, binaries(...names));
 }
 
 export interface Runtime {

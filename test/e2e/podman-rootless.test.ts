@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasIdMapHelpers, RootlessUser, rootlessUnavailable, type AsUserResult } from '../helpers/rootless-user';
+import { binaries, lacking } from '../helpers/host-capabilities';
+import { RootlessUser, rootlessUnavailable, type AsUserResult } from '../helpers/rootless-user';
 import { userReachableOcirt } from '../helpers/user-runtime';
 import { runtimesUnderTest, until, which } from './engines';
 import { buildOciArchive } from './oci-image';
@@ -13,10 +14,7 @@ import { buildOciArchive } from './oci-image';
 const IMAGE = 'docker.io/library/ocirt-e2e-busybox:latest';
 
 function why(): string | undefined {
-  const gone = ['podman', 'conmon'].filter((b) => !which(b));
-  if (gone.length > 0) return `${gone.join(', ')} not installed (apt-get install podman)`;
-  if (!hasIdMapHelpers()) return 'newuidmap/newgidmap not installed (apt-get install uidmap)';
-  return rootlessUnavailable();
+  return lacking(binaries('podman', 'conmon', 'newuidmap', 'newgidmap'), rootlessUnavailable);
 }
 const skip = why();
 

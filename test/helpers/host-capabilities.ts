@@ -16,7 +16,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'vitest';
+import { describe, it, type TestFunction } from 'vitest';
+import { native } from '../../src/native/binding';
+import { gatherLsmFacts } from '../../src/plan/lsm-host';
+import { gatherSeccompFacts } from '../../src/plan/seccomp-host';
 import { seccompTools } from './seccomp-tools';
 
 export type Probe = () => string | undefined;
@@ -101,9 +104,54 @@ export function capabilityMissingFromBoundingSet(): number | undefined {
   return undefined;
 }
 
+/** The kernel's filesystem types (/proc/filesystems). */
+function filesystems(): string[] {
+  return (readFile('/proc/filesystems') ?? '').split('\n').map((l) => l.trim().split(/\s+/).pop() ?? '');
+}
+
+/** The hard limit of this process ("unlimited" as Infinity), from /proc/self/limits. */
+function hardLimit(name: string): number | undefined {
+  const line = (readFile('/proc/self/limits') ?? '').split('\n').find((l) => l.startsWith(name));
+  const hard = line?.slice(name.length).trim().split(/\s+/)[1];
+  if (hard === undefined) return undefined;
+  return hard === 'unlimited' ? Infinity : Number(hard);
+}
+
+/** CPUs and NUMA nodes this process may use (/proc/self/status *_allowed_list). */
+export function allowedList(field: 'Cpus_allowed_list' | 'Mems_allowed_list'): number[] {
+  const m = new RegExp(`^${field}:\\s*(.*)$`, 'm').exec(readFile('/proc/self/status') ?? '');
+  const out: number[] = [];
+  for (const part of (m?.[1] ?? '').split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (!Number.isInteger(a)) continue;
+    for (let i = a; i <= (Number.isInteger(b) ? b : a); i++) out.push(i);
+  }
+  return out;
+}
+
+const staticCc = installed('a C compiler with a static libc', 'build-essential', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-cc-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'p.c'), 'int main(void) { return 0; }\n');
+    return spawnSync('gcc', ['-static', '-o', path.join(dir, 'p'), path.join(dir, 'p.c')]).status === 0;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+const iproute2 = installed('ip', 'iproute2', () => which('ip') !== undefined);
+
+/** Whether this process's bounding set holds capability number `cap`. */
+export function hasBoundingCapability(cap: number): boolean {
+  const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFile('/proc/self/status') ?? '');
+  return bnd !== null && ((BigInt(`0x${bnd[1]}`) >> BigInt(cap)) & 1n) === 1n;
+}
+
 /** The probes. Each is cheap after its first call. */
 export const host = {
   root: once(() => (isRoot ? undefined : 'needs root')),
+
+  /** The x86_64 syscall numbers, the seccomp profile and the personality tests are this architecture's. */
+  x86_64: once(() => (process.arch === 'x64' ? undefined : `the test is written for x86_64 hosts (this is ${process.arch})`)),
 
   /**
    * int $0x80 from a 64-bit process: some CPUs and hypervisors fault on it (a general
@@ -113,7 +161,7 @@ export const host = {
    */
   i386Syscalls: once(() => {
     if (process.arch !== 'x64') return `32-bit x86 system calls exist only on x86_64 hosts (this is ${process.arch})`;
-    const noCc = host.staticCc();
+    const noCc = staticCc();
     if (noCc) return noCc;
     const r = spawnSync(seccompTools().sysprobe, ['i386', '64'], { encoding: 'utf8', timeout: 10_000 });
     if (r.status === 0 && /^ret \d+\n$/.test(r.stdout)) return undefined;
@@ -121,13 +169,48 @@ export const host = {
     return `this host cannot make 32-bit x86 system calls (int $0x80: ${how})`;
   }),
 
+  /** Time namespaces (Linux 5.6, CONFIG_TIME_NS). */
+  timeNamespaces: once(() => (fs.existsSync('/proc/self/ns/time') ? undefined : 'this kernel has no time namespaces (Linux 5.6+, CONFIG_TIME_NS)')),
+
+  /** User namespaces can be made (user.max_user_namespaces is not 0). */
+  userNamespaces: once(() => {
+    if (!fs.existsSync('/proc/self/ns/user')) return 'this kernel has no user namespaces (CONFIG_USER_NS)';
+    return (readFile('/proc/sys/user/max_user_namespaces') ?? '1').trim() === '0' ? 'user namespaces are disabled on this host (user.max_user_namespaces = 0)' : undefined;
+  }),
+
+  /** The kernel reports Seccomp_filters in /proc/<pid>/status (Linux 5.9). */
+  seccompFilterCount: once(() => (/^Seccomp_filters:/m.test(readFile('/proc/self/status') ?? '') ? undefined : 'this kernel does not report Seccomp_filters in /proc/<pid>/status (Linux 5.9+)')),
+
+  /** SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19). */
+  seccompWaitKillableRecv: once(() =>
+    gatherSeccompFacts({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }).kernelFlags.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+      ? undefined
+      : 'this kernel has no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19+)',
+  ),
+
+  /** CAP_SYS_NICE in the runtime's bounding set: realtime policies and negative nice values. */
+  sysNice: once(() => (hasBoundingCapability(23) ? undefined : 'this host\'s capability bounding set lacks CAP_SYS_NICE (realtime scheduling)')),
+
   /** The runtime's bounding set lacks a capability the kernel knows (tests of how ocirt refuses to grant it). */
   incompleteBoundingSet: once(() =>
     capabilityMissingFromBoundingSet() === undefined ? 'this host\'s capability bounding set is complete (the test needs one that lacks a capability, as in a container or CI sandbox)' : undefined,
   ),
 
+  /** The default config's RLIMIT_NOFILE 1024/1024 needs a hard limit of 1024 where the runtime cannot raise it (no CAP_SYS_RESOURCE). */
+  nofile1024: once(() => {
+    const hard = hardLimit('Max open files');
+    return hard !== undefined && hard < 1024 ? `this host's hard RLIMIT_NOFILE is ${hard}, below the 1024 the default config sets` : undefined;
+  }),
+
   /** cgroup v1 controllers mounted (memory, cpu, pids ... under /sys/fs/cgroup/<controller>). */
   cgroupV1: once(() => (cgroupMounts().has('memory') ? undefined : 'this host has no cgroup v1 memory controller mounted (a cgroup v2 host: the VM guest tests cover v2)')),
+
+  /** Every v1 controller the resource tests write (memory cpu cpuset pids devices freezer blkio). */
+  cgroupV1Controllers: once(() => {
+    const m = cgroupMounts();
+    const gone = ['memory', 'cpu', 'cpuset', 'pids', 'devices', 'freezer', 'blkio'].filter((c) => !m.has(c));
+    return gone.length === 0 ? undefined : `this host has no cgroup v1 ${gone.join(', ')} controller mounted`;
+  }),
 
   /** A cgroup2 tree mounted on the host (unified, or a hybrid host's /sys/fs/cgroup/unified). */
   cgroupV2Tree: once(() => (cgroupMounts().has('') ? undefined : 'this host has no cgroup2 tree mounted')),
@@ -141,8 +224,37 @@ export const host = {
       : 'the v2 tree of this hybrid host does not offer hugetlb';
   }),
 
-  /** At least two online CPUs (affinity tests need one to move away from). */
-  twoCpus: once(() => (os.cpus().length >= 2 ? undefined : `this host has ${os.cpus().length} CPU, the test needs 2`)),
+  /** The 2 MiB huge page size (hugetlb limits are set per size). */
+  hugepages2M: once(() => (fs.existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB') ? undefined : 'this host has no 2 MiB huge page size')),
+
+  /** At least two CPUs this process may run on (affinity tests need one to move away from). */
+  twoCpus: once(() => {
+    const cpus = allowedList('Cpus_allowed_list');
+    return cpus.includes(0) && cpus.includes(1) ? undefined : `this process may run on CPUs ${cpus.join(',') || '?'}, the test needs CPUs 0 and 1`;
+  }),
+
+  /** NUMA node 0 this process may allocate on (memory policy tests). */
+  numaNode0: once(() =>
+    fs.existsSync('/sys/devices/system/node/node0') && allowedList('Mems_allowed_list').includes(0) ? undefined : 'this host has no NUMA node 0 to bind memory to (CONFIG_NUMA)',
+  ),
+
+  /** The loop driver (/dev/loop-control opens): the device-rule tests open it. */
+  loopDevice: once(() => (/^\s*\d+ loop-control$/m.test(readFile('/proc/misc') ?? '') ? undefined : 'this kernel has no loop driver (/dev/loop-control)')),
+
+  /** veth pairs can be made (net devices tests), with iproute2's ip. */
+  veth: once(() => {
+    const noIp = iproute2();
+    if (noIp) return noIp;
+    // In a network namespace of its own, gone with the probe.
+    const made = spawnSync('unshare', ['--net', 'ip', 'link', 'add', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1'], { encoding: 'utf8' });
+    return made.status === 0 ? undefined : `this host cannot make veth pairs (${made.stderr.trim() || `ip exited ${made.status}`})`;
+  }),
+
+  /** overlayfs, containerd's default snapshotter. */
+  overlayfs: once(() => (filesystems().includes('overlay') || spawnSync('modprobe', ['overlay']).status === 0 ? undefined : 'this kernel has no overlayfs (containerd\'s snapshotter)')),
+
+  /** /proc/timer_list (CONFIG_TIMER_LIST in procfs): the readonlyPaths/maskedPaths tests read it. */
+  timerList: once(() => ((readFile('/proc/timer_list') ?? '').length > 0 ? undefined : 'this kernel has no /proc/timer_list')),
 
   /** systemd running as PID 1. */
   systemdBooted: once(() => (fs.existsSync('/run/systemd/system') ? undefined : 'systemd is not PID 1 on this host')),
@@ -150,27 +262,49 @@ export const host = {
   /** No systemd as PID 1 (tests of the error ocirt gives without it). */
   noSystemd: once(() => (fs.existsSync('/run/systemd/system') ? 'systemd is PID 1 on this host' : undefined)),
 
-  /** AppArmor / SELinux / Intel RDT absent: the tests check the refusal ocirt gives without them. */
-  noAppArmor: once(() => ((readFile('/sys/module/apparmor/parameters/enabled') ?? '').trim() === 'Y' ? 'AppArmor is enabled on this host' : undefined)),
-  noSelinux: once(() => (fs.existsSync('/sys/fs/selinux/enforce') ? 'SELinux is enabled on this host' : undefined)),
+  /** AppArmor / SELinux / Intel RDT absent, as the runtime itself decides it: the tests check the refusal ocirt gives without them. */
+  noAppArmor: once(() => (gatherLsmFacts().apparmor.enabled ? 'AppArmor is enabled on this host' : undefined)),
+  noSelinux: once(() => (gatherLsmFacts().selinux.enabled ? 'SELinux is enabled on this host' : undefined)),
   noResctrl: once(() => ((readFile('/proc/self/mountinfo') ?? '').includes(' - resctrl ') ? 'resctrl is mounted on this host' : undefined)),
 
   python3: installed('python3', 'python3', () => spawnSync('python3', ['-c', 'pass']).status === 0),
   setpriv: installed('setpriv', 'util-linux', () => spawnSync('setpriv', ['--version']).status === 0),
-  script: installed('script', 'bsdutils', () => fs.existsSync('/usr/bin/script')),
+  script: installed('script', 'bsdutils', () => which('script') !== undefined),
+  iproute2,
+  procps: installed('ps', 'procps', () => which('ps') !== undefined),
   busybox: installed('/bin/busybox', 'busybox-static', () => fs.existsSync('/bin/busybox')),
-  staticCc: installed('a C compiler with a static libc', 'build-essential', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-cc-'));
+  staticCc,
+  libseccomp: installed('libseccomp (the addon was built without it)', 'libseccomp-dev, then rebuild', () => {
     try {
-      fs.writeFileSync(path.join(dir, 'p.c'), 'int main(void) { return 0; }\n');
-      return spawnSync('gcc', ['-static', '-o', path.join(dir, 'p'), path.join(dir, 'p.c')]).status === 0;
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      return native().seccompLibrary() !== null;
+    } catch {
+      return false;
     }
   }),
   runc: installed('runc', 'runc', () => which('runc') !== undefined),
   idMapHelpers: installed('newuidmap/newgidmap', 'uidmap', () => which('newuidmap') !== undefined && which('newgidmap') !== undefined),
 };
+
+/** Whether this build's libseccomp knows an architecture (libseccomp 2.6 added m68k, sh and loongarch64). */
+export function libseccompKnows(arch: string): boolean {
+  return native().seccompLibrary()?.arches.includes(arch) ?? false;
+}
+
+/** Debian's package for each binary the suite runs, for the skip reason and .ci/run. */
+const PACKAGE_OF: Record<string, string> = {
+  podman: 'podman', conmon: 'conmon', containerd: 'containerd', ctr: 'containerd', 'containerd-shim-runc-v2': 'containerd',
+  runc: 'runc', newuidmap: 'uidmap', newgidmap: 'uidmap', useradd: 'passwd', userdel: 'passwd', setpriv: 'util-linux',
+  ip: 'iproute2', ps: 'procps', ipcmk: 'util-linux', ipcrm: 'util-linux', unshare: 'util-linux', script: 'bsdutils',
+  'qemu-system-x86_64': 'qemu-system-x86', python3: 'python3', gcc: 'build-essential',
+};
+
+/** Binaries .ci/run installs: the probe names the missing ones and their packages (a load failure under CI). */
+export function binaries(...names: string[]): Probe {
+  const gone = names.filter((n) => which(n) === undefined);
+  if (gone.length === 0) return () => undefined;
+  const pkgs = [...new Set(gone.map((n) => PACKAGE_OF[n] ?? n))];
+  return installed(gone.join(', '), pkgs.join(' '), () => false);
+}
 
 /** The first reason among the probes why a test cannot run here, or undefined. */
 export function lacking(...probes: Probe[]): string | undefined {
@@ -181,8 +315,7 @@ export function lacking(...probes: Probe[]): string | undefined {
   return undefined;
 }
 
-type TestFn = Parameters<typeof it>[1];
-type SuiteFn = Parameters<typeof describe>[1];
+type SuiteFn = () => void;
 
 /**
  * `it` for a test that needs these host capabilities: on a host without one it is
@@ -190,7 +323,7 @@ type SuiteFn = Parameters<typeof describe>[1];
  */
 export function itNeeds(...probes: Probe[]) {
   const why = lacking(...probes);
-  return (name: string, fn: TestFn, timeout?: number) => (why ? it.skip(`${name} (skipped: ${why})`, fn, timeout) : it(name, fn, timeout));
+  return (name: string, fn: TestFunction, timeout?: number) => (why ? it.skip(`${name} (skipped: ${why})`, fn, timeout) : it(name, fn, timeout));
 }
 
 /** The same for a whole group. */

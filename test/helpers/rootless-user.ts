@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Spec } from '../../src/spec/types';
 import { makeBusyboxRootfs } from './busybox-rootfs';
+import { binaries, host, lacking } from './host-capabilities';
 import { defaultConfig } from '../../src/spec/default-config';
 import { releaseUserReachableOcirt, userReachableOcirt } from './user-runtime';
 
@@ -48,12 +49,12 @@ const SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 /** Why rootless tests cannot run here, or undefined when they can. */
 export function rootlessUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (to make the test user)';
-  for (const tool of ['useradd', 'userdel', 'setpriv']) {
-    if (!SEARCH_PATH.split(':').some((d) => fs.existsSync(path.join(d, tool)))) return `${tool} not installed`;
+  const other = lacking(binaries('useradd', 'userdel', 'setpriv'), host.userNamespaces);
+  if (other) return other;
+  if (readOr('/proc/sys/kernel/unprivileged_userns_clone', '1').trim() === '0') return 'unprivileged user namespaces are disabled on this host (kernel.unprivileged_userns_clone = 0)';
+  if (readOr('/proc/sys/kernel/apparmor_restrict_unprivileged_userns', '0').trim() === '1') {
+    return 'AppArmor restricts unprivileged user namespaces on this host (kernel.apparmor_restrict_unprivileged_userns = 1)';
   }
-  const max = readOr('/proc/sys/user/max_user_namespaces', '1').trim();
-  if (max === '0') return 'user namespaces are disabled (user.max_user_namespaces = 0)';
-  if (readOr('/proc/sys/kernel/unprivileged_userns_clone', '1').trim() === '0') return 'unprivileged user namespaces are disabled';
   // The test user runs node and this checkout's ocirt (or a copy the user can reach).
   const needed: Array<[string, number]> = [[process.execPath, 0o005]];
   for (const [file, bits] of needed) {
@@ -79,8 +80,9 @@ function closedToOthers(file: string, bits: number): string | undefined {
 }
 
 /** Whether newuidmap/newgidmap (Debian's uidmap package) are installed. */
+/** newuidmap/newgidmap installed (uidmap; a load failure under CI, which installs it). */
 export function hasIdMapHelpers(): boolean {
-  return ['newuidmap', 'newgidmap'].every((t) => fs.existsSync(path.join('/usr/bin', t)));
+  return host.idMapHelpers() === undefined;
 }
 
 export class RootlessUser {

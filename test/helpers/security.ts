@@ -199,11 +199,6 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, in
   return results;
 }
 
-/** python3 on PATH (to give ocirt a caller with blocked/ignored signals). */
-export function hasPython3(): boolean {
-  return spawnSync('python3', ['-c', 'pass']).status === 0;
-}
-
 /** The argv that runs `argv` with these signals blocked and ignored (python3 execs it). */
 export function withSignalState(argv: string[], opts: { block: number[]; ignore: number[] }): string[] {
   const script = [

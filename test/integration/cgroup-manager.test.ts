@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectCleanError, ocirtToFiles, sh, stateOf, TestScope } from '../helpers/containers';
 import { isRoot } from '../helpers/ocirt-cli';
+import { host, itNeeds } from '../helpers/host-capabilities';
 
-const systemdBooted = fs.existsSync('/run/systemd/system');
 
 describe.skipIf(!isRoot)(`--cgroup-manager${isRoot ? '' : ' (skipped: needs root)'}`, () => {
   const scope = new TestScope();
@@ -55,7 +55,7 @@ describe.skipIf(!isRoot)(`--cgroup-manager${isRoot ? '' : ' (skipped: needs root
     }
   });
 
-  it.skipIf(systemdBooted)('systemd without systemd as PID 1: a clean error, nothing left behind', () => {
+  itNeeds(host.noSystemd)('systemd without systemd as PID 1: a clean error, nothing left behind', () => {
     const id = scope.id('sdnone');
     const b = scope.bundle(['true'], (s) => {
       s.linux!.cgroupsPath = 'machine.slice:libpod:x';

@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/types';
 import { TestScope, cgroupDirsOf, expectCleanError, lines, ocirtToFiles, pidExists, sh, stateOf, waitForStatus } from '../helpers/containers';
 import { OCIRT, isRoot } from '../helpers/ocirt-cli';
+import { host, itNeeds } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 afterEach(() => scope.reset());
@@ -14,7 +15,7 @@ afterAll(() => {
   expect(scope.finish()).toEqual([]);
 });
 
-const V1 = fs.existsSync('/sys/fs/cgroup/memory/memory.stat');
+const V1 = host.cgroupV1() === undefined;
 
 /** The container's directory in a v1 hierarchy (default cgroupsPath: the id). */
 function dirOf(id: string, mountPoint: string): string {
@@ -155,7 +156,7 @@ describe.skipIf(!isRoot || !V1)('update (needs root)', () => {
 });
 
 describe.skipIf(!isRoot || !V1)('ps (needs root)', () => {
-  it('--format json: the host pids; table: ps -ef lines of those pids', () => {
+  itNeeds(host.procps)('--format json: the host pids; table: ps -ef lines of those pids', () => {
     const { id, pid } = started('sleep 1000 & exec sleep 1001');
     let pids: number[] = [];
     expect(waitUntil(() => (pids = JSON.parse(scope.ocirt(['ps', '--format', 'json', id]).stdout) as number[]).length === 2)).toBe(true);

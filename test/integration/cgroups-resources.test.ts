@@ -3,17 +3,17 @@
 // enforcement (pids, devices), and bad input refused before anything exists.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/types';
 import { TestScope, cgroupDirsOf, expectCleanError, lines, ocirtToFiles, sh, stateOf } from '../helpers/containers';
-import { isRoot } from '../helpers/ocirt-cli';
+import { cgroupMounts, describeNeeds, host, itNeeds } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 afterEach(() => scope.reset());
 afterAll(() => {
   expect(scope.finish()).toEqual([]);
   // The parents ocirt made for these paths stay, as with runc: remove them (empty by now).
-  for (const mp of new Set(mounts().values())) {
+  for (const mp of new Set(cgroupMounts().values())) {
     for (const parent of ['ocirt-test-cgroups', 'ocirt-rel-test']) {
       for (const base of [mp, ...ownCgroupDirs(mp)]) {
         try {
@@ -37,22 +37,7 @@ function ownCgroupDirs(mp: string): string[] {
 }
 
 /** Host cgroup mount points: v1 controller → mount point; "" → the v2 mount. */
-function mounts(): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const mp = line.slice(0, sep).split(' ')[4];
-    const [fstype, , opts = ''] = line.slice(sep + 3).split(' ');
-    if (fstype === 'cgroup2' && !out.has('')) out.set('', mp);
-    if (fstype === 'cgroup') for (const o of opts.split(',')) if (!out.has(o)) out.set(o, mp);
-  }
-  return out;
-}
-const MOUNTS = mounts();
-const V1 = MOUNTS.has('memory');
-/** The v2 tree of a hybrid host offers hugetlb (this development machine's layout). */
-const HYBRID_HUGETLB = V1 && !MOUNTS.has('hugetlb') && MOUNTS.has('') && fs.readFileSync(path.join(MOUNTS.get('')!, 'cgroup.controllers'), 'utf8').includes('hugetlb');
+const MOUNTS = cgroupMounts();
 
 /** A file of the container's cgroup (absolute cgroupsPath) in the hierarchy of a controller. */
 function cg(controller: string, cgroupsPath: string, file: string): string {
@@ -78,7 +63,7 @@ function create(args: string[], edit: (s: Spec) => void, id = scope.id('cgr')) {
 /** Absolute cgroup paths of this file's containers end with their id, so leftovers() finds stray processes. */
 const absPath = (id: string) => `/ocirt-test-cgroups/${id}`;
 
-describe.skipIf(!isRoot || !V1)('cgroup v1 resources (needs root)', () => {
+describeNeeds(host.root, host.cgroupV1Controllers)('cgroup v1 resources', () => {
   it('create: the limits hold and the init is in its cgroup in every hierarchy when create returns', () => {
     const id = scope.id('lim');
     const p = absPath(id);
@@ -164,7 +149,7 @@ describe.skipIf(!isRoot || !V1)('cgroup v1 resources (needs root)', () => {
     expect(free.stdout).toBe('all forked\n');
   });
 
-  it('devices: a node the rules do not allow cannot be opened; an allow rule opens it', () => {
+  itNeeds(host.loopDevice)('devices: a node the rules do not allow cannot be opened; an allow rule opens it', () => {
     const script = sh('if true </dev/loop-control; then echo opened; else echo refused; fi; head -c 3 /dev/zero | wc -c');
     const addNode = (s: Spec) => {
       s.linux!.devices = [{ path: '/dev/loop-control', type: 'c', major: 10, minor: 237, fileMode: 0o600 }];
@@ -179,7 +164,7 @@ describe.skipIf(!isRoot || !V1)('cgroup v1 resources (needs root)', () => {
     expect(lines(allowed.stdout)).toEqual(['opened', '3']);
   });
 
-  it.skipIf(!HYBRID_HUGETLB)('hugepage limits go to the v2 hugetlb controller of a hybrid host', () => {
+  itNeeds(host.hybridHugetlb, host.hugepages2M)('hugepage limits go to the v2 hugetlb controller of a hybrid host', () => {
     const id = scope.id('huge');
     const p = absPath(id);
     const { r } = create(sh('exec sleep 1000'), (s) => {
@@ -205,7 +190,7 @@ describe.skipIf(!isRoot || !V1)('cgroup v1 resources (needs root)', () => {
   });
 });
 
-describe.skipIf(!isRoot || !V1)('bad resources: a clear error and nothing left (needs root)', () => {
+describeNeeds(host.root, host.cgroupV1)('bad resources: a clear error and nothing left', () => {
   const cases: Array<[string, (s: Spec) => void, string | RegExp]> = [
     ['an unknown controller in linux.resources.unified', (s) => (s.linux!.resources = { unified: { 'memry.max': '10' } }), '/linux/resources/unified/memry.max: unknown cgroup controller "memry"'],
     ['a negative limit', (s) => (s.linux!.resources = { memory: { limit: -100 } }), '/linux/resources/memory/limit: a memory limit must be -1 (unlimited), 0 (unset) or positive, got -100'],

@@ -14,6 +14,7 @@ import { hostHierarchies } from '../../src/cgroups/host-hierarchies';
 import { readHostCgroupInfo } from '../../src/cgroups/host-info';
 import { native } from '../../src/native/binding';
 import { isRoot } from '../helpers/ocirt-cli';
+import { host, itNeeds } from '../helpers/host-capabilities';
 
 const hierarchies = hostHierarchies();
 const v2 = hierarchies.find((h) => h.version === 2);
@@ -62,7 +63,7 @@ afterAll(() => {
 });
 
 describe.skipIf(!isRoot || !v2)('cgroup v2 driver on the host\'s v2 tree (needs root)', () => {
-  it('create: the directory, the device program attached; the kernel enforces it', async () => {
+  itNeeds(host.loopDevice)('create: the directory, the device program attached; the kernel enforces it', async () => {
     const d = driver();
     d.create({ devices: [{ allow: false, access: 'rwm' }] });
     expect(fs.existsSync(d.dir)).toBe(true);
@@ -117,7 +118,7 @@ describe.skipIf(!isRoot || !v2)('cgroup v2 driver on the host\'s v2 tree (needs 
     d.remove();
   });
 
-  it.skipIf(!readHostCgroupInfo(hierarchies).v2?.has('hugetlb'))('hugetlb limits, with the controller handed down', () => {
+  itNeeds(host.hugepages2M, () => (readHostCgroupInfo(hierarchies).v2?.has('hugetlb') ? undefined : 'the host\'s v2 tree does not offer hugetlb'))('hugetlb limits, with the controller handed down', () => {
     const d = driver();
     d.create({ hugepageLimits: [{ pageSize: '2MB', limit: 6291456 }], devices: [{ allow: true, access: 'rwm' }] });
     expect(fs.readFileSync(path.join(d.dir, 'hugetlb.2MB.max'), 'utf8').trim()).toBe('6291456');

@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Mount } from '../../src/spec/types';
 import { TestScope, lines, ocirtBackground, sh } from '../helpers/containers';
 import { isRoot } from '../helpers/ocirt-cli';
+import { host, itNeeds } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 /** Host mounts a test made (for rbind/propagation); unmounted in afterEach. */
@@ -272,7 +273,7 @@ describe.skipIf(!isRoot)('filesystems (needs root)', () => {
     expect(r.stdout).toBe('refused\n');
   });
 
-  it('cgroup v1: every controller under /sys/fs/cgroup, read-only, showing the container\'s own cgroup', () => {
+  itNeeds(host.cgroupV1)('cgroup v1: every controller under /sys/fs/cgroup, read-only, showing the container\'s own cgroup', () => {
     const hostControllers = fs
       .readFileSync('/proc/self/mountinfo', 'utf8')
       .split('\n')
@@ -299,7 +300,7 @@ describe.skipIf(!isRoot)('filesystems (needs root)', () => {
     expect(procs).toContain('1');
   });
 
-  it('cgroup v1: nothing can be created in /sys/fs/cgroup or in a controller', () => {
+  itNeeds(host.cgroupV1)('cgroup v1: nothing can be created in /sys/fs/cgroup or in a controller', () => {
     const r = scope.run(sh(
       'for p in /sys/fs/cgroup/newfile /sys/fs/cgroup/memory/newgroup; do if mkdir $p 2>/dev/null; then echo "created $p"; else echo "refused $p"; fi; done',
     ));
@@ -369,7 +370,7 @@ describe.skipIf(!isRoot)('root filesystem (needs root)', () => {
 });
 
 describe.skipIf(!isRoot)('masked and read-only paths, sysctl (needs root)', () => {
-  it('maskedPaths: a masked file reads empty, a masked directory is an empty read-only tmpfs', () => {
+  itNeeds(host.timerList)('maskedPaths: a masked file reads empty, a masked directory is an empty read-only tmpfs', () => {
     const script = [
       'wc -c < /proc/timer_list',
       'wc -c < /etc/secret.txt',

@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/types';
 import { TestScope, hostMountsMentioning, lines, ocirtToFiles, sh, stateOf, waitForStatus } from '../helpers/containers';
 import { isRoot } from '../helpers/ocirt-cli';
+import { binaries, host, itNeeds } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 
@@ -44,7 +45,12 @@ describe.skipIf(!isRoot)('namespaces (needs root)', () => {
     for (const kind of KINDS) expect(links[kind], kind).not.toBe(hostNs(kind));
     // not in the config: shared with the host
     expect(links.user).toBe(hostNs('user'));
-    expect(links.time).toBe(hostNs('time'));
+  });
+
+  itNeeds(host.timeNamespaces)('time: the host\'s when the config has none', () => {
+    const r = scope.run(sh(PRINT_NS));
+    expect(r.status).toBe(0);
+    expect(nsLinks(r.stdout).time).toBe(hostNs('time'));
   });
 
   it('pid: the process is pid 1 and sees only its own processes', () => {
@@ -81,7 +87,7 @@ describe.skipIf(!isRoot)('namespaces (needs root)', () => {
     expect(lines(r.stdout)).toEqual(['lo', 'lo']);
   });
 
-  it('ipc: a System V message queue of the host is visible only without an ipc namespace', () => {
+  itNeeds(binaries('ipcmk', 'ipcrm'))('ipc: a System V message queue of the host is visible only without an ipc namespace', () => {
     // /proc/sysvipc/msg lists the queues of the caller's ipc namespace
     const made = execFileSync('ipcmk', ['-Q'], { encoding: 'utf8' });
     const qid = /(\d+)/.exec(made)![1];
@@ -121,7 +127,7 @@ describe.skipIf(!isRoot)('namespaces (needs root)', () => {
     for (const e of entries) expect(e).toMatch(/^\d+:[^:]*:\/$/);
   });
 
-  it('cgroup: without a cgroup namespace the path of the container\'s cgroup shows', () => {
+  itNeeds(host.cgroupV1)('cgroup: without a cgroup namespace the path of the container\'s cgroup shows', () => {
     const id = scope.id('nocgns');
     const r = scope.run(['cat', '/proc/self/cgroup'], (s) => withoutNamespace(s, 'cgroup'), [], id);
     expect(r.status).toBe(0);
@@ -129,7 +135,7 @@ describe.skipIf(!isRoot)('namespaces (needs root)', () => {
     expect(memory).toMatch(new RegExp(`/${id}$`));
   });
 
-  it('user: uid/gid mappings; the mapped root owns the rootfs', () => {
+  itNeeds(host.userNamespaces)('user: uid/gid mappings; the mapped root owns the rootfs', () => {
     const r = scope.run(
       sh('cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; stat -c "%u:%g" /bin/busybox; touch /tmp/x && stat -c "%u:%g" /tmp/x'),
       (s, b) => {
@@ -147,7 +153,7 @@ describe.skipIf(!isRoot)('namespaces (needs root)', () => {
     expect(out).toEqual(['0 100000 65536', '0 100000 65536', '0', '0', '0:0', '0:0']);
   });
 
-  it('user: the file a container root creates is owned by the mapped host uid', () => {
+  itNeeds(host.userNamespaces)('user: the file a container root creates is owned by the mapped host uid', () => {
     const shared = scope.scratch('ocirt-userns-');
     fs.chownSync(shared, 100000, 100000);
     fs.chmodSync(shared, 0o755);
@@ -165,7 +171,7 @@ describe.skipIf(!isRoot)('namespaces (needs root)', () => {
     expect([st.uid, st.gid]).toEqual([100000, 100000]);
   });
 
-  it('time: monotonic and boottime offsets', () => {
+  itNeeds(host.timeNamespaces)('time: monotonic and boottime offsets', () => {
     const day = 86400;
     const hostUptime = () => Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
     const before = hostUptime();

@@ -3,13 +3,12 @@
 // cannot honour (AppArmor, SELinux, Intel RDT), which must fail clearly.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/types';
 import { expectCleanError, lines, ocirtToFiles, sh, TestScope } from '../helpers/containers';
-import { isRoot } from '../helpers/ocirt-cli';
 import { installSysprobe, NR } from '../helpers/seccomp-tools';
+import { describeNeeds, hasBoundingCapability, host, itNeeds } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 const hostLinks: string[] = [];
@@ -26,7 +25,7 @@ const STAT_FIELDS = "sed 's/.*) //' /proc/self/stat";
 /** policy (field 41), rt_priority (40) and nice (19) of the shell itself. */
 const SCHED_OF_SHELL = "set -- $(sed 's/.*) //' /proc/$$/stat); echo policy=${39} rtprio=${38} nice=${17}";
 /** CAP_SYS_RESOURCE in this process's bounding set (needed to lower oom_score_adj below 0). */
-const canLowerOomScore = (BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]}`) >> 24n) & 1n;
+const canLowerOomScore = hasBoundingCapability(24);
 
 function refuse(edit: (s: Spec) => void, text: string | RegExp): void {
   const id = scope.id('bad');
@@ -36,9 +35,9 @@ function refuse(edit: (s: Spec) => void, text: string | RegExp): void {
   expect(scope.ocirt(['state', id]).status).not.toBe(0);
 }
 
-describe.skipIf(!isRoot)('process features (needs root)', () => {
+describeNeeds(host.root, host.staticCc)('process features', () => {
   describe('personality', () => {
-    it('LINUX32 makes uname report a 32-bit machine; flags are applied', () => {
+    itNeeds(host.x86_64)('LINUX32 makes uname report a 32-bit machine; flags are applied', () => {
       const r = scope.run(sh('uname -m; cat /proc/self/personality'), (s) => {
         s.linux!.personality = { domain: 'LINUX32', flags: ['ADDR_NO_RANDOMIZE'] };
       });
@@ -46,7 +45,7 @@ describe.skipIf(!isRoot)('process features (needs root)', () => {
       expect(lines(r.stdout)).toEqual(['i686', '00040008']);
     });
 
-    it('LINUX keeps the 64-bit machine', () => {
+    itNeeds(host.x86_64)('LINUX keeps the 64-bit machine', () => {
       const r = scope.run(sh('uname -m; cat /proc/self/personality'), (s) => {
         s.linux!.personality = { domain: 'LINUX' };
       });
@@ -83,7 +82,7 @@ describe.skipIf(!isRoot)('process features (needs root)', () => {
       expect(other.stdout).toBe('policy=0 rtprio=0 nice=-3\n');
     });
 
-    it('SCHED_FIFO and SCHED_RR with a priority (the cgroup given a realtime runtime)', () => {
+    itNeeds(host.sysNice)('SCHED_FIFO and SCHED_RR with a priority (the cgroup given a realtime runtime)', () => {
       for (const [policy, number] of [['SCHED_FIFO', 1], ['SCHED_RR', 2]] as const) {
         const r = scope.run(sh(SCHED_OF_SHELL), (s) => {
           s.process!.scheduler = { policy, priority: 10 };
@@ -169,7 +168,7 @@ describe.skipIf(!isRoot)('process features (needs root)', () => {
     });
   });
 
-  describe('memoryPolicy', () => {
+  describeNeeds(host.numaNode0)('memoryPolicy', () => {
     it.each([
       ['MPOL_BIND', '0', 2, '0x1'],
       ['MPOL_INTERLEAVE', '0', 3, '0x1'],
@@ -216,7 +215,7 @@ describe.skipIf(!isRoot)('process features (needs root)', () => {
       expect(r.stdout).toBe(`${value}\n`);
     });
 
-    it('also in a user namespace (written before it is entered, as runc does)', () => {
+    itNeeds(host.userNamespaces)('also in a user namespace (written before it is entered, as runc does)', () => {
       const r = scope.run(['cat', '/proc/self/oom_score_adj'], (s, b) => {
         s.process!.oomScoreAdj = value;
         s.linux!.namespaces!.push({ type: 'user' });
@@ -236,7 +235,7 @@ describe.skipIf(!isRoot)('process features (needs root)', () => {
     });
   });
 
-  describe('netDevices', () => {
+  describeNeeds(host.veth)('netDevices', () => {
     /** A veth pair on the host; the test moves one end into a container. */
     function vethPair(): [string, string] {
       const tag = `${process.pid % 10000}${Math.floor(Math.random() * 1000)}`;
@@ -289,10 +288,9 @@ describe.skipIf(!isRoot)('process features (needs root)', () => {
   });
 
   describe('execCPUAffinity (exec only)', () => {
-    const cpus = os.cpus().length;
     const cpusAllowed = (text: string) => /^Cpus_allowed_list:\s*(.*)$/m.exec(text)?.[1];
 
-    it.skipIf(cpus < 2)('final is the exec\'d process\'s affinity, initial the one it starts with; the init is untouched', () => {
+    itNeeds(host.twoCpus)('final is the exec\'d process\'s affinity, initial the one it starts with; the init is untouched', () => {
       const b = scope.bundle(['sleep', '1000'], (s) => {
         s.process!.execCPUAffinity = { initial: '1', final: '0' };
       });
@@ -300,7 +298,7 @@ describe.skipIf(!isRoot)('process features (needs root)', () => {
       const r = ocirtToFiles(scope.root, ['run', '-d', '--bundle', b.dir, id], { dir: b.dir });
       expect(r.status, r.err()).toBe(0);
       const init = scope.ocirt(['exec', id, 'cat', '/proc/1/status']);
-      expect(cpusAllowed(init.stdout)).toBe(`0-${cpus - 1}`);
+      expect(cpusAllowed(init.stdout)).toBe(cpusAllowed(fs.readFileSync('/proc/self/status', 'utf8')));
       const final = scope.ocirt(['exec', id, 'cat', '/proc/self/status']);
       expect(final.stderr).toBe('');
       expect(cpusAllowed(final.stdout)).toBe('0');
@@ -313,23 +311,13 @@ describe.skipIf(!isRoot)('process features (needs root)', () => {
   });
 
   describe('what this host may lack is refused clearly', () => {
-    const hasAppArmor = (() => {
-      try {
-        return fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').startsWith('Y');
-      } catch {
-        return false;
-      }
-    })();
-    const hasSelinux = fs.existsSync('/sys/fs/selinux/enforce');
-    const hasResctrl = fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(' - resctrl ');
-
-    it.skipIf(hasAppArmor)('apparmorProfile without AppArmor', () => {
+    itNeeds(host.noAppArmor)('apparmorProfile without AppArmor', () => {
       refuse((s) => {
         s.process!.apparmorProfile = 'docker-default';
       }, '/process/apparmorProfile: AppArmor profile "docker-default" requested, but AppArmor is not enabled on this host');
     });
 
-    it.skipIf(hasSelinux)('selinuxLabel and mountLabel without SELinux', () => {
+    itNeeds(host.noSelinux)('selinuxLabel and mountLabel without SELinux', () => {
       refuse((s) => {
         s.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
       }, '/process/selinuxLabel: SELinux label');
@@ -338,7 +326,7 @@ describe.skipIf(!isRoot)('process features (needs root)', () => {
       }, '/linux/mountLabel: SELinux mount label');
     });
 
-    it.skipIf(hasResctrl)('intelRdt without resctrl', () => {
+    itNeeds(host.noResctrl)('intelRdt without resctrl', () => {
       refuse((s) => {
         s.linux!.intelRdt = { closID: 'guaranteed', l3CacheSchema: 'L3:0=ff' };
       }, '/linux/intelRdt: Intel RDT requested, but the host has no resctrl filesystem mounted');

@@ -3,11 +3,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import type { LinuxSeccomp } from '../../src/spec/types';
 import { ocirtToFiles, stateOf, TestScope } from '../helpers/containers';
-import { isRoot, OCIRT } from '../helpers/ocirt-cli';
+import { OCIRT } from '../helpers/ocirt-cli';
 import { seccompTools } from '../helpers/seccomp-tools';
+import { describeNeeds, host, itNeeds } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 const agents: ChildProcess[] = [];
@@ -37,10 +38,10 @@ function exec(args: string[]) {
   return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
-describe.skipIf(!isRoot)('seccomp and exec (needs root)', () => {
+describeNeeds(host.root, host.x86_64, host.libseccomp, host.staticCc)('seccomp and exec', () => {
   const profile: LinuxSeccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOMSG }] };
 
-  it('the exec\'d process runs under the container\'s filter', () => {
+  itNeeds(host.seccompFilterCount)('the exec\'d process runs under the container\'s filter', () => {
     const { id } = running(profile);
     const r = exec([id, 'sh', '-c', 'mkdir /tmp/x; grep Seccomp_filters /proc/self/status']);
     expect(r.stderr).toContain('No message of desired type');

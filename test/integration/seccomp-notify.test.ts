@@ -4,11 +4,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import type { LinuxSeccomp } from '../../src/spec/types';
 import { expectCleanError, lines, sh, TestScope } from '../helpers/containers';
-import { isRoot } from '../helpers/ocirt-cli';
 import { seccompTools } from '../helpers/seccomp-tools';
+import { describeNeeds, host, itNeeds } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 const agents: ChildProcess[] = [];
@@ -59,7 +59,7 @@ function notifyProfile(agent: Agent, extra: Partial<LinuxSeccomp> = {}): LinuxSe
   };
 }
 
-describe.skipIf(!isRoot)('seccomp notify (needs root)', () => {
+describeNeeds(host.root, host.x86_64, host.libseccomp, host.staticCc)('seccomp notify', () => {
   it('the agent gets the listener and the state; its answers are what the container sees', async () => {
     const agent = startAgent();
     const id = scope.id('notify');
@@ -84,7 +84,7 @@ describe.skipIf(!isRoot)('seccomp notify (needs root)', () => {
     expect(agent.log().some((l) => l.startsWith(`nr=${NR_MKDIR} `))).toBe(true);
   });
 
-  it('with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV', async () => {
+  itNeeds(host.seccompWaitKillableRecv)('with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV', async () => {
     const agent = startAgent();
     const r = scope.run(sh('mkdir /tmp/x; echo status=$?'), (s) => {
       s.linux!.seccomp = notifyProfile(agent, { flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] });

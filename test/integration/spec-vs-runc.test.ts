@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { OCIRT } from '../helpers/ocirt-cli';
+import { describeNeeds, host } from '../helpers/host-capabilities';
 
-const hasRunc = spawnSync('runc', ['--version']).status === 0;
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -28,7 +28,7 @@ function written(cmd: string, args: string[]): { text: string; mode: number } {
 const normalize = (text: string) =>
   text.replace(/^\t"ociVersion": "[^"]*",$/m, '\t"ociVersion": "X",').replace(/^\t"hostname": "[^"]*",$/m, '\t"hostname": "X",');
 
-describe.skipIf(!hasRunc)('ocirt spec against runc spec', () => {
+describeNeeds(host.runc)('ocirt spec against runc spec', () => {
   it.each([[[]], [['--rootless']]])('%j', (flags: string[]) => {
     const runc = written('runc', ['spec', ...flags]);
     const ocirt = written(OCIRT, ['spec', ...flags]);

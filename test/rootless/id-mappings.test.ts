@@ -4,9 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasIdMapHelpers, RootlessUser, rootlessUnavailable, type AsUserResult } from '../helpers/rootless-user';
+import { RootlessUser, rootlessUnavailable, type AsUserResult } from '../helpers/rootless-user';
+import { host, lacking } from '../helpers/host-capabilities';
 
-const skip = rootlessUnavailable() ?? (hasIdMapHelpers() ? undefined : 'newuidmap/newgidmap not installed (apt-get install uidmap)');
+const skip = lacking(rootlessUnavailable, host.idMapHelpers);
 
 function normalized(text: string): string[] {
   return text

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userReachableOcirt } from '../helpers/user-runtime';
 import { RootlessUser, rootlessUnavailable } from '../helpers/rootless-user';
+import { host, itNeeds } from '../helpers/host-capabilities';
 
 const skip = rootlessUnavailable();
 
@@ -121,7 +122,7 @@ describe.skipIf(skip !== undefined)(`rootless lifecycle${skip ? ` (skipped: ${sk
     expect(user.ocirt(['state', 'detached']).status).not.toBe(0);
   });
 
-  it.skipIf(!fs.existsSync('/usr/bin/script'))('with a terminal: the pty comes from the container\'s own devpts', () => {
+  itNeeds(host.script)('with a terminal: the pty comes from the container\'s own devpts', () => {
     const b = user.bundle(['sh', '-c', 'echo "$(tty) $(ls -l /dev/console | cut -c1) $(id -u)"'], (s) => {
       s.process!.terminal = true;
     });

@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasIdMapHelpers, RootlessUser, rootlessUnavailable } from '../helpers/rootless-user';
+import { RootlessUser, rootlessUnavailable } from '../helpers/rootless-user';
+import { host, itNeeds } from '../helpers/host-capabilities';
 
 const skip = rootlessUnavailable();
 
@@ -101,7 +102,7 @@ describe.skipIf(skip !== undefined)(`rootless security${skip ? ` (skipped: ${ski
     expect(out[2]).toBe('done');
   });
 
-  it.skipIf(!hasIdMapHelpers())('a setuid-root host binary gives nothing: host root is not mapped', () => {
+  itNeeds(host.idMapHelpers)('a setuid-root host binary gives nothing: host root is not mapped', () => {
     const b = user.bundle(['/suid/busybox', 'id', '-u'], (s, rootfs) => {
       s.linux!.uidMappings = [{ containerID: 0, hostID: user.uid, size: 1 }, { containerID: 1, hostID: user.subuid.start, size: user.subuid.count }];
       s.linux!.gidMappings = [{ containerID: 0, hostID: user.gid, size: 1 }, { containerID: 1, hostID: user.subgid.start, size: user.subgid.count }];

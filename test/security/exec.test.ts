@@ -9,8 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/types';
 import { TestScope, lines, ocirtToFiles, processesInCgroupOf, sh } from '../helpers/containers';
 import { OCIRT, isRoot } from '../helpers/ocirt-cli';
+import { host, itNeeds } from '../helpers/host-capabilities';
 import {
-  INIT_BINARY, O_PATH, copyDynamicDeps, hasPython3, hashHostBinaries, pollFor, readIfExists, runToFiles, withSignalState,
+  INIT_BINARY, O_PATH, copyDynamicDeps, hashHostBinaries, pollFor, readIfExists, runToFiles, withSignalState,
 } from '../helpers/security';
 
 const scope = new TestScope();
@@ -25,8 +26,6 @@ afterAll(() => {
   expect(scope.finish()).toEqual([]);
 });
 
-const hasExec = spawnSync(OCIRT, ['exec', '--help']).status === 0;
-const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 
 /** Compiles a static C program (gcc from build-essential, as CI installs); returns its path. */
 function compileStatic(source: string, dir: string): string {
@@ -36,17 +35,6 @@ function compileStatic(source: string, dir: string): string {
   return path.join(dir, 'prog');
 }
 
-const hasStaticCc = (() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-cc-'));
-  try {
-    compileStatic('int main(void) { return 0; }\n', dir);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-})();
 
 /** Watches /proc for the runtime's helpers (comm "memfd:*") and tries to read them. */
 const WATCHER_C = String.raw`// Watches /proc for the runtime's helpers (comm "memfd:*": a sealed copy of ocirt-init)
@@ -165,7 +153,7 @@ function writeAttempt(file: string): string {
   return 'refused';
 }
 
-describe.skipIf(!isRoot || !hasExec)('exec: host binary overwrite, CVE-2019-5736 (needs root)', () => {
+describe.skipIf(!isRoot)('exec: host binary overwrite, CVE-2019-5736 (needs root)', () => {
   it('the container\'s /bin/sh is "#!/proc/self/exe": `exec ID /bin/sh` re-executes only the sealed copy; nothing can write a host binary', async () => {
     const { id, bundle } = running();
     // the image has a libc, so that a dynamically linked runtime binary could run in it
@@ -212,7 +200,7 @@ describe.skipIf(!isRoot || !hasExec)('exec: host binary overwrite, CVE-2019-5736
     expect(hashHostBinaries()).toEqual(hashesBefore);
   });
 
-  it.skipIf(!hasStaticCc)('the runtime\'s helper joining the container is never readable from inside (non-dumpable), over 30 execs', () => {
+  itNeeds(host.staticCc)('the runtime\'s helper joining the container is never readable from inside (non-dumpable), over 30 execs', () => {
     const out = scope.scratch('ocirt-exec-watch-');
     const { id, bundle } = running((s) => {
       s.mounts!.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });
@@ -234,7 +222,7 @@ describe.skipIf(!isRoot || !hasExec)('exec: host binary overwrite, CVE-2019-5736
   });
 });
 
-describe.skipIf(!isRoot || !hasExec)('exec: leaked file descriptors, CVE-2024-21626 (needs root)', () => {
+describe.skipIf(!isRoot)('exec: leaked file descriptors, CVE-2024-21626 (needs root)', () => {
   function leaked(dir: string): number[] {
     fs.writeFileSync(path.join(dir, 'HOST-SECRET'), 'secret\n');
     return [fs.openSync(dir, 'r'), fs.openSync(path.join(dir, 'HOST-SECRET'), 'r'), fs.openSync('/', 'r'), fs.openSync(scope.root, 'r')];
@@ -292,7 +280,7 @@ describe.skipIf(!isRoot || !hasExec)('exec: leaked file descriptors, CVE-2024-21
   });
 });
 
-describe.skipIf(!isRoot || !hasExec)('exec: environment, signals, capabilities (needs root)', () => {
+describe.skipIf(!isRoot)('exec: environment, signals, capabilities (needs root)', () => {
   it('a polluted caller environment: the process gets the container\'s env plus --env, nothing else; NODE_OPTIONS never runs', () => {
     const { id } = running();
     const dir = scope.scratch('ocirt-exec-env-');
@@ -306,7 +294,7 @@ describe.skipIf(!isRoot || !hasExec)('exec: environment, signals, capabilities (
     expect(fs.existsSync(marker)).toBe(false);
   });
 
-  it.skipIf(!hasPython3())('a caller with ignored and blocked signals: SigIgn and SigBlk 0 in the exec\'d process', () => {
+  itNeeds(host.python3)('a caller with ignored and blocked signals: SigIgn and SigBlk 0 in the exec\'d process', () => {
     const { id } = running();
     const dir = scope.scratch('ocirt-exec-sig-');
     const S = os.constants.signals;
@@ -320,7 +308,7 @@ describe.skipIf(!isRoot || !hasExec)('exec: environment, signals, capabilities (
     expect(lines(r.stdout).map((l) => l.replace(/\s+/g, ' '))).toEqual(['SigPnd: 0000000000000000', 'SigBlk: 0000000000000000', 'SigIgn: 0000000000000000']);
   });
 
-  it.skipIf(!hasSetpriv)('a caller holding inheritable/ambient capabilities, and exec --cap: CapInh and CapAmb stay empty (CVE-2022-29162)', () => {
+  itNeeds(host.setpriv)('a caller holding inheritable/ambient capabilities, and exec --cap: CapInh and CapAmb stay empty (CVE-2022-29162)', () => {
     const { id } = running();
     const dir = scope.scratch('ocirt-exec-caps-');
     const hostile = ['setpriv', '--inh-caps', '+net_raw,+sys_admin', '--ambient-caps', '+net_raw,+sys_admin', '--'];
@@ -336,7 +324,7 @@ describe.skipIf(!isRoot || !hasExec)('exec: environment, signals, capabilities (
   });
 });
 
-describe.skipIf(!isRoot || !hasExec)('exec: paths and hostile input (needs root)', () => {
+describe.skipIf(!isRoot)('exec: paths and hostile input (needs root)', () => {
   it('exec --pid-file with symlinks planted at the pid file and its temporary names: no target written', () => {
     const { id } = running();
     const dir = scope.scratch('ocirt-exec-pid-');

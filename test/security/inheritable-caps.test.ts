@@ -5,11 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/types';
 import { TestScope, lines } from '../helpers/containers';
-import { OCIRT, isRoot } from '../helpers/ocirt-cli';
-import { hasPython3, runToFiles } from '../helpers/security';
+import { OCIRT } from '../helpers/ocirt-cli';
+import { runToFiles } from '../helpers/security';
+import { describeNeeds, host } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 
@@ -17,8 +18,6 @@ afterEach(() => scope.reset());
 afterAll(() => {
   expect(scope.finish()).toEqual([]);
 });
-
-const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 
 const CAP = { CAP_NET_BIND_SERVICE: 10, CAP_NET_ADMIN: 12, CAP_NET_RAW: 13, CAP_SYS_PTRACE: 19, CAP_SYS_ADMIN: 21, CAP_KILL: 5, CAP_AUDIT_WRITE: 29 } as const;
 type CapName = keyof typeof CAP;
@@ -75,7 +74,7 @@ function runCaps(edit: (s: Spec, rootfs: string) => string[], viaHostileCaller =
   return runToFiles(viaHostileCaller ? hostile(argv) : argv, b.dir);
 }
 
-describe.skipIf(!isRoot || !hasSetpriv || !hasPython3())('inheritable capabilities, CVE-2022-29162 (needs root, setpriv and python3)', () => {
+describeNeeds(host.root, host.setpriv, host.python3)('inheritable capabilities, CVE-2022-29162', () => {
   it('the hostile caller really holds the capabilities (control)', () => {
     const dir = scope.scratch('ocirt-caps-');
     const r = runToFiles(hostile(['/bin/busybox', 'grep', '^Cap', '/proc/self/status']), dir);

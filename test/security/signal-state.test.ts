@@ -2,10 +2,11 @@
 // container's process must start with every disposition default and an empty mask.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import { TestScope, lines, procStatusField, stateOf } from '../helpers/containers';
-import { OCIRT, isRoot } from '../helpers/ocirt-cli';
-import { hasPython3, pollFor, runToFiles, withSignalState } from '../helpers/security';
+import { OCIRT } from '../helpers/ocirt-cli';
+import { pollFor, runToFiles, withSignalState } from '../helpers/security';
+import { describeNeeds, host } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 
@@ -21,7 +22,7 @@ const BLOCK = [S.SIGUSR2, S.SIGTERM, S.SIGALRM, S.SIGCHLD, S.SIGWINCH, S.SIGINT,
 
 const ZERO = '0000000000000000';
 
-describe.skipIf(!isRoot || !hasPython3())('signal state (needs root and python3 to make a caller with blocked signals)', () => {
+describeNeeds(host.root, host.python3)('signal state (python3 makes a caller with blocked signals)', () => {
   it('run from a caller that ignores and blocks signals: SigIgn, SigBlk and pending signals are all 0 in the container', () => {
     const b = scope.bundle(['grep', '-E', '^(SigPnd|ShdPnd|SigBlk|SigIgn):', '/proc/self/status']);
     const dir = scope.scratch('ocirt-sig-');

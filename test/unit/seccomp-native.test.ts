@@ -2,21 +2,14 @@
 // BPF interpreter. Skipped when the addon was built without libseccomp.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { native } from '../../src/native/binding';
 import { translateSeccomp } from '../../src/plan/seccomp';
 import { gatherSeccompFacts, nativeSeccompCompiler } from '../../src/plan/seccomp-host';
 import { ARCHES } from '../../src/plan/seccomp-tables';
 import type { LinuxSeccomp } from '../../src/spec/types';
 import { runFilter } from '../helpers/bpf-run';
-
-const hasLibseccomp = (() => {
-  try {
-    return native().seccompLibrary() !== null && process.arch === 'x64';
-  } catch {
-    return false;
-  }
-})();
+import { describeNeeds, host } from '../helpers/host-capabilities';
 
 const profile = (): LinuxSeccomp =>
   JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../spec-fixtures/seccomp/podman-default-amd64.json'), 'utf8')) as LinuxSeccomp;
@@ -30,7 +23,7 @@ const X86_64 = ARCHES.SCMP_ARCH_X86_64.audit;
 const ALLOW = 0x7fff0000;
 const errno = (e: number) => 0x00050000 | e;
 
-describe.skipIf(!hasLibseccomp)('seccomp with the real libseccomp', () => {
+describeNeeds(host.libseccomp, host.x86_64)('seccomp with the real libseccomp', () => {
   it('reports the library, the native arch and syscall numbers', () => {
     const lib = native().seccompLibrary()!;
     expect(lib.version).toMatch(/^2\.\d+\.\d+$/);
