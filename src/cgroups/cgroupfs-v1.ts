@@ -8,7 +8,7 @@ import { type CgroupIo, readOptional, realIo } from './cgroup-io';
 import type { Translation } from './cgroup-write';
 import { DirMaker, inheritCpuset, joinDir, readProcs, removeCgroupTree } from './cgroupfs';
 import type { ApplyContext, CgroupDriver } from './driver';
-import { freezeV1, freezeV2, isFrozenV1, isFrozenV2, thawV1, thawV2 } from './freezer';
+import { type FrozenCgroup, freezeV1, freezeV2, frozenV1At, frozenV2At, isFrozenV1, isFrozenV2, thawV1, thawV2 } from './freezer';
 import { type HostCgroupInfo, readHostCgroupInfo } from './host-info';
 import { type HostHierarchy, hostHierarchies } from './host-hierarchies';
 import { checkMemoryBeforeUpdate } from './memory-check';
@@ -155,6 +155,17 @@ export class CgroupfsV1 implements CgroupDriver {
     const freezer = this.dirOf('freezer');
     if (freezer) return isFrozenV1(freezer, this.io);
     return this.paths.unified ? isFrozenV2(this.paths.unified, this.io) : false;
+  }
+
+  // Both freezers: on a hybrid host cgroup.freeze of the v2 tree freezes processes too.
+  frozenBy(): FrozenCgroup | undefined {
+    const freezer = this.dirOf('freezer');
+    const v1 = this.hierarchies().find((h) => h.version === 1 && h.controllers.includes('freezer'));
+    const v2 = this.hierarchies().find((h) => h.version === 2);
+    return (
+      (freezer && v1 ? frozenV1At(freezer, v1.mountPoint, this.io) : undefined) ??
+      (this.paths.unified && v2 ? frozenV2At(this.paths.unified, v2.mountPoint, this.io) : undefined)
+    );
   }
 
   killAll(signal: number): void {

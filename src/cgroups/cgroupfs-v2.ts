@@ -11,7 +11,7 @@ import { DirMaker, joinDir, readProcs, removeCgroupTree } from './cgroupfs';
 import { compileDeviceProgram, DEVICE_PROGRAM_LICENSE, encodeProgram } from './device-bpf';
 import type { DeviceRule } from './device-rules';
 import type { ApplyContext, CgroupDriver } from './driver';
-import { freezeV2, isFrozenV2, thawV2 } from './freezer';
+import { type FrozenCgroup, freezeV2, frozenV2At, isFrozenV2, thawV2 } from './freezer';
 import { type HostCgroupInfo, readHostCgroupInfo } from './host-info';
 import { hostHierarchies } from './host-hierarchies';
 import { checkMemoryBeforeUpdate } from './memory-check';
@@ -132,6 +132,10 @@ export class CgroupfsV2 implements CgroupDriver {
 
   isFrozen(): boolean {
     return isFrozenV2(this.dir, this.io);
+  }
+
+  frozenBy(): FrozenCgroup | undefined {
+    return frozenV2At(this.dir, this.mountPoint, this.io);
   }
 
   killAll(signal: number): void {

@@ -1,6 +1,7 @@
 import type { CgroupLayout } from '../plan/plan-options';
 import type { LinuxResources } from '../spec/types-resources';
 import type { RecordCgroup } from '../state/record';
+import type { FrozenCgroup } from './freezer';
 import type { CgroupStats } from './stats-types';
 
 /** What a driver needs from the command that uses it. */
@@ -40,6 +41,12 @@ export interface CgroupDriver {
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;
+  /**
+   * Whether a process put in the container's cgroup would be frozen, by its own freezer
+   * or an ancestor's; also before create() made the directories. create refuses such a
+   * cgroup: the init would freeze in it and create wait for it for ever.
+   */
+  frozenBy(): FrozenCgroup | undefined;
   /** Signals every process of the cgroup (and its sub-cgroups). */
   killAll(signal: number): void;
   /** Host pids of every process in the cgroup and its sub-cgroups, ascending. */

@@ -80,6 +80,48 @@ export function isFrozenV2(dir: string, io: CgroupIo): boolean {
   return readOptional(io, path.join(dir, 'cgroup.freeze')) === '1';
 }
 
+/** A container's cgroup that a freezer holds: `cgroup` is the container's, `frozen` the one set to freeze (it or an ancestor). */
+export interface FrozenCgroup {
+  cgroup: string;
+  frozen: string;
+}
+
+/**
+ * Whether a process put in dir (which need not exist yet) would be frozen, in a v1
+ * freezer hierarchy mounted at mountPoint. freezer.state shows an ancestor's freezing
+ * too; self_freezing tells which directory asked for it.
+ */
+export function frozenV1At(dir: string, mountPoint: string, io: CgroupIo): FrozenCgroup | undefined {
+  let first: string | undefined;
+  for (let d = dir; within(d, mountPoint); d = path.dirname(d)) {
+    const state = readOptional(io, path.join(d, 'freezer.state'));
+    // Not made yet, or the hierarchy's root (which cannot be frozen).
+    if (state === undefined) continue;
+    if (state === 'THAWED') break;
+    first ??= d;
+    if (readOptional(io, path.join(d, 'freezer.self_freezing')) !== '0') return { cgroup: dir, frozen: d };
+  }
+  return first ? { cgroup: dir, frozen: first } : undefined;
+}
+
+/** The same in a v2 hierarchy: cgroup.freeze is 1 in dir or in one of its ancestors. */
+export function frozenV2At(dir: string, mountPoint: string, io: CgroupIo): FrozenCgroup | undefined {
+  for (let d = dir; within(d, mountPoint); d = path.dirname(d)) {
+    if (readOptional(io, path.join(d, 'cgroup.freeze')) === '1') return { cgroup: dir, frozen: d };
+  }
+  return undefined;
+}
+
+/** runc's words, with the paths. */
+export function unexpectedlyFrozen(f: FrozenCgroup): OcirtError {
+  const where = f.frozen === f.cgroup ? f.cgroup : `${f.cgroup} (its ancestor ${f.frozen} is frozen)`;
+  return new OcirtError(`container's cgroup unexpectedly frozen: ${where}`, { path: f.frozen });
+}
+
+function within(dir: string, mountPoint: string): boolean {
+  return dir === mountPoint || dir.startsWith(mountPoint.endsWith('/') ? mountPoint : `${mountPoint}/`);
+}
+
 function safeWrite(io: CgroupIo, file: string, value: string): void {
   try {
     io.write(file, value);

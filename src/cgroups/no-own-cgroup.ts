@@ -52,6 +52,10 @@ export class NoOwnCgroup implements CgroupDriver {
   isFrozen(): boolean {
     return false;
   }
+  // The caller's own cgroup: frozen, it would not be running this.
+  frozenBy(): undefined {
+    return undefined;
+  }
   killAll(): void {}
   pids(): number[] {
     return [];

@@ -8,6 +8,7 @@ import { type CgroupIo, readOptional, realIo } from './cgroup-io';
 import { CgroupfsV1 } from './cgroupfs-v1';
 import { CgroupfsV2 } from './cgroupfs-v2';
 import type { DeviceRule } from './device-rules';
+import type { FrozenCgroup } from './freezer';
 import type { ApplyContext, CgroupDriver } from './driver';
 import { type HostCgroupInfo, readHostCgroupInfo } from './host-info';
 import { cgroupMode, type HostHierarchy, hostHierarchies } from './host-hierarchies';
@@ -202,6 +203,11 @@ export class SystemdDriver implements CgroupDriver {
 
   isFrozen(): boolean {
     return this.files.isFrozen();
+  }
+
+  // Before the unit exists its directory is not there, but its slice may be frozen.
+  frozenBy(): FrozenCgroup | undefined {
+    return this.files.frozenBy();
   }
 
   // Before this driver started its unit, a directory of that name is someone else's.

@@ -26,6 +26,7 @@ import { writeIdMaps } from './id-maps';
 import { killOrphanedInits } from './orphaned-init';
 import { writePidFile } from './pid-file';
 import { destroyContainer } from './destroy';
+import { refuseFrozenCgroup, thawToKill, watchFrozenCgroup } from './frozen-cgroup';
 import { initError, SyncChannel } from './sync-protocol';
 import { joinIntelRdt } from './intel-rdt';
 import { moveNetDevices } from './net-devices';
@@ -99,6 +100,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     ({ driver: cgroups, resources } = choice);
     if (choice.note) opts.warn?.(choice.note);
   }
+  refuseFrozenCgroup(cgroups);
 
   store.ensureRoot();
   const stateDir = store.reserve(opts.id);
@@ -170,6 +172,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     return record;
   } catch (err) {
     if (bootstrapPid > 0) safeKill(bootstrapPid);
+    thawToKill(cgroups, { pid: record.pid, startTime: record.initStartTime });
     if (bootstrapPid > 0 && initPid === 0) killOrphanedInits(cgroups.pids());
     destroyContainer(record, { killInit: true });
     cgroups.rollback();
@@ -213,6 +216,7 @@ async function runInit(
   if (!child.pid) await spawnFailed;
   onBootstrapPid(child.pid!);
   const channel = new SyncChannel(child.stdio[3 + plan.preserveFds] as Socket);
+  const freezer = watchFrozenCgroup(cgroups);
   try {
     // The init joins its cgroup before it creates anything, so every process it forks,
     // and a new cgroup namespace, start there.
@@ -227,7 +231,8 @@ async function runInit(
       annotations: record.annotations,
     });
     for (;;) {
-      const m = await Promise.race(pidReported ? [channel.next(), spawnFailed] : [channel.next(), spawnFailed, bootstrapDied]);
+      const m = await Promise.race(pidReported ? [channel.next(), spawnFailed, freezer.frozen] : [channel.next(), spawnFailed, bootstrapDied, freezer.frozen]);
+      if (m instanceof Error) throw m;
       if (m === 'bootstrap-died') {
         throw new OcirtError('the container\'s bootstrap process was killed before it reported the init');
       }
@@ -273,6 +278,7 @@ async function runInit(
       }
     }
   } finally {
+    freezer.stop();
     channel.close();
     terminal?.close();
   }

@@ -8,6 +8,7 @@ import { CgroupfsV2 } from '../../src/cgroups/cgroupfs-v2';
 import type { DeviceRule } from '../../src/cgroups/device-rules';
 import type { HostCgroupInfo } from '../../src/cgroups/host-info';
 import { encodeJson } from '../../src/cgroups/stats-types';
+import { refuseFrozenCgroup } from '../../src/lifecycle/frozen-cgroup';
 
 const CONTROLLERS = ['cpuset', 'cpu', 'io', 'memory', 'hugetlb', 'pids', 'rdma'];
 const HOST: HostCgroupInfo = { v1: new Set(), v2: new Set(CONTROLLERS), cpus: new Set([0, 1, 2, 3]), mems: new Set([0]), hugePageSizes: ['2MB'] };
@@ -151,6 +152,26 @@ describe('CgroupfsV2 over a scratch v2 tree', () => {
     expect(d.isFrozen()).toBe(true);
     d.thaw();
     expect(d.isFrozen()).toBe(false);
+  });
+
+  it('a cgroup frozen before create (its own cgroup.freeze or an ancestor\'s) is refused in runc\'s words, nothing made', () => {
+    fs.mkdirSync(path.join(root, 'pod/c1'), { recursive: true });
+    io.write(path.join(root, 'pod/c1/cgroup.freeze'), '1');
+    io.log.length = 0;
+    expect(driver().frozenBy()).toEqual({ cgroup: path.join(root, 'pod/c1'), frozen: path.join(root, 'pod/c1') });
+    expect(() => refuseFrozenCgroup(driver())).toThrow(`container's cgroup unexpectedly frozen: ${path.join(root, 'pod/c1')}`);
+    io.write(path.join(root, 'pod/c1/cgroup.freeze'), '0');
+    io.write(path.join(root, 'pod/cgroup.freeze'), '1');
+    io.log.length = 0;
+    // A directory not made yet would start frozen under its frozen parent.
+    expect(() => refuseFrozenCgroup(driver('pod/c2'))).toThrow(
+      `container's cgroup unexpectedly frozen: ${path.join(root, 'pod/c2')} (its ancestor ${path.join(root, 'pod')} is frozen)`,
+    );
+    expect(fs.existsSync(path.join(root, 'pod/c2'))).toBe(false);
+    expect(io.log).toEqual([]);
+    io.write(path.join(root, 'pod/cgroup.freeze'), '0');
+    expect(driver('pod/c2').frozenBy()).toBeUndefined();
+    expect(() => refuseFrozenCgroup(driver('pod/c2'))).not.toThrow();
   });
 
   it('kill --all with SIGKILL goes through cgroup.kill', () => {
