@@ -19,7 +19,9 @@ export interface HookState {
  * variable of ours), the state JSON on stdin, its output on our stderr (stdout belongs
  * to the engine), killed when its timeout passes.
  */
-export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<void> {
+export function runHook(kind: HookKind, hook: Hook, state: HookState, index = 0): Promise<void> {
+  // runc's wording ("error running hook #N"), which scripts and tests grep for, with the kind and path.
+  const what = `error running hook #${index} (${kind} ${hook.path})`;
   const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
   const env: Record<string, string> = {};
   for (const e of hook.env ?? []) {
@@ -31,7 +33,7 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<v
     try {
       child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 2, 2] });
     } catch (err) {
-      reject(OcirtError.fromNode(`${kind} hook ${hook.path}`, err));
+      reject(OcirtError.fromNode(what, err));
       return;
     }
     let timedOut = false;
@@ -46,30 +48,30 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState): Promise<v
     child.stdin!.end(JSON.stringify(state));
     child.on('error', (err) => {
       if (timer) clearTimeout(timer);
-      reject(OcirtError.fromNode(`${kind} hook ${hook.path}`, err));
+      reject(OcirtError.fromNode(what, err));
     });
     child.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
-      if (timedOut) reject(new OcirtError(`${kind} hook ${hook.path} timed out after ${hook.timeout}s`, { stage: kind }));
+      if (timedOut) reject(new OcirtError(`${what}: timed out after ${hook.timeout}s`, { stage: kind }));
       else if (code === 0) resolve();
-      else reject(new OcirtError(`${kind} hook ${hook.path} failed: ${signal ? `signal ${signal}` : `exit status ${code}`}`, { stage: kind }));
+      else reject(new OcirtError(`${what}: ${signal ? `killed by signal ${signal}` : `exit status ${code}`}`, { stage: kind }));
     });
   });
 }
 
 /** Runs hooks in order; the first failure stops the rest and is thrown. */
 export async function runHooks(kind: HookKind, hooks: Hook[], state: HookState): Promise<void> {
-  for (const h of hooks) await runHook(kind, h, state);
+  for (const [i, h] of hooks.entries()) await runHook(kind, h, state, i);
 }
 
 /**
- * poststart and poststop failures do not fail the command (runtime-spec): each is
- * reported as a warning and the remaining hooks still run.
+ * poststop failures do not fail the command (runtime-spec): each is reported as a
+ * warning and the remaining hooks still run.
  */
 export async function runHooksWarning(kind: HookKind, hooks: Hook[], state: HookState, warn: (msg: string) => void): Promise<void> {
-  for (const h of hooks) {
+  for (const [i, h] of hooks.entries()) {
     try {
-      await runHook(kind, h, state);
+      await runHook(kind, h, state, i);
     } catch (err) {
       warn((err as Error).message);
     }

@@ -22,7 +22,7 @@ export async function runContainer(opts: CreateOptions & { detach: boolean }, wa
   const forwarder = opts.detach ? undefined : new SignalForwarder(proxy ? ['SIGWINCH'] : []);
   forwarder?.target(record.pid, record.initStartTime);
   try {
-    await startContainer(opts.root, opts.id, warn);
+    await startContainer(opts.root, opts.id);
   } catch (err) {
     forwarder?.stop();
     await proxy?.finish(0);

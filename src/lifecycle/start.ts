@@ -3,13 +3,16 @@ import { OcirtError } from '../native/error';
 import { isSameProcess } from '../state/liveness';
 import { sleepMs } from '../util/sleep';
 import { loadContainer } from './container';
-import { runHooksWarning } from './hooks';
+import { runHooks } from './hooks';
+import { signalIfSame, waitGone } from './signal-process';
+
+const SIGKILL = 9;
 
 /**
  * `start`: opens the exec fifo for reading, which releases the init blocked on it, and
  * waits for its byte. The fifo is opened non-blocking so a dead init cannot hang us.
  */
-export async function startContainer(root: string, id: string, warn: (m: string) => void): Promise<void> {
+export async function startContainer(root: string, id: string): Promise<void> {
   const { store, record, status } = loadContainer(root, id);
   if (status === 'stopped') throw new OcirtError('cannot start a container that has stopped');
   if (status !== 'created') throw new OcirtError(`cannot start an already ${status} container`);
@@ -44,7 +47,21 @@ export async function startContainer(root: string, id: string, warn: (m: string)
   fs.rmSync(record.execFifo, { force: true });
   record.status = 'running';
   store.write(record);
-  await runHooksWarning('poststart', record.hooks.poststart, { ...hookBase(record), status: 'running' }, warn);
+  await runPoststart(record);
+}
+
+/**
+ * A failing poststart hook fails `start` (runtime-spec 1.3: generate an error, stop the
+ * container): the container is killed, as runc does, and left stopped for `delete`,
+ * which runs the poststop hooks; the hooks after the failed one do not run.
+ */
+async function runPoststart(record: Parameters<typeof hookBase>[0] & { initStartTime: string; hooks: { poststart: Parameters<typeof runHooks>[1] } }) {
+  try {
+    await runHooks('poststart', record.hooks.poststart, { ...hookBase(record), status: 'running' });
+  } catch (err) {
+    if (signalIfSame(record.pid, record.initStartTime, SIGKILL)) waitGone(record.pid, record.initStartTime);
+    throw err;
+  }
 }
 
 export function hookBase(record: { ociVersion: string; id: string; pid: number; bundle: string; annotations: Record<string, string> }) {

@@ -198,27 +198,37 @@ describe.skipIf(!isRoot)('hooks (needs root)', () => {
     });
   }
 
-  it('a failing poststart hook is a warning: start succeeds and the container runs', () => {
+  it('a failing poststart hook fails start (runtime-spec 1.3): the container is killed, the later hooks do not run, delete runs poststop', () => {
     const id = scope.id('poststart-fail');
     const log = scope.scratch('ocirt-hooklog-');
     const bundle = scope.bundle(sh('exec sleep 1000'), (s) => {
       s.hooks = {
-        poststart: [
-          { path: BUSYBOX, args: ['sh', '-c', 'exit 4'] },
-          // the hooks after a failed one still run
-          recordingHook('poststart-after', log),
-        ],
+        poststart: [recordingHook('poststart-first', log), { path: BUSYBOX, args: ['sh', '-c', 'exit 4'] }, recordingHook('poststart-after', log)],
+        poststop: [recordingHook('poststop', log)],
       };
     });
     const create = ocirtToFiles(scope.root, ['create', '--bundle', bundle.dir, id], { dir: bundle.dir });
     expect(create.status).toBe(0);
+    const pid = stateOf(scope.root, id).pid;
     const start = scope.ocirt(['start', id]);
-    expect(start.status).toBe(0);
-    expect(start.stderr).toMatch(/warning/i);
-    expect(start.stderr).toContain('poststart');
-    expect(stateOf(scope.root, id).status).toBe('running');
-    expect(lines(read(log, 'order'))).toEqual(['poststart-after']);
-    expect(scope.ocirt(['delete', '--force', id]).status).toBe(0);
+    expectCleanError(start, `error running hook #1 (poststart ${BUSYBOX}): exit status 4`);
+    expect(running(pid)).toBe(false);
+    expect(stateOf(scope.root, id).status).toBe('stopped');
+    expect(lines(read(log, 'order'))).toEqual(['poststart-first']);
+    expect(scope.ocirt(['delete', id]).status).toBe(0);
+    expect(lines(read(log, 'order'))).toEqual(['poststart-first', 'poststop']);
+    expect(scope.leftovers()).toEqual([]);
+  });
+
+  it('run with a failing poststart hook fails and leaves nothing behind', () => {
+    const id = scope.id('poststart-run');
+    const r = scope.run(sh('exec sleep 1000'), (s) => {
+      s.hooks = { poststart: [{ path: BUSYBOX, args: ['sh', '-c', 'exit 6'] }] };
+    }, [], id);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('error running hook #0 (poststart');
+    expect(r.stderr).toContain('exit status 6');
+    expectNothingLeft(id);
   });
 
   it('a failing poststop hook is a warning: delete succeeds and removes the container', () => {

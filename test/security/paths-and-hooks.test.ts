@@ -166,7 +166,7 @@ describe.skipIf(!isRoot)('hooks that hang are killed at their timeout (needs roo
     expect(scope.ocirt(['delete', '--force', id]).status).toBe(0);
   }, 60_000);
 
-  it('a poststart hook that hangs: killed at its timeout, start succeeds with a warning', async () => {
+  it('a poststart hook that hangs: killed at its timeout, start fails and the container is stopped', async () => {
     const id = scope.id('hang-poststart');
     const b = scope.bundle(sh('exec sleep 600'), (s) => {
       s.annotations = BIG;
@@ -175,9 +175,10 @@ describe.skipIf(!isRoot)('hooks that hang are killed at their timeout (needs roo
     expect(ocirtToFiles(scope.root, ['create', '--bundle', b.dir, id], { dir: b.dir }).status).toBe(0);
     const s = await runToFilesAsync([OCIRT, '--root', scope.root, 'start', id], b.dir, { timeoutMs: 60_000 });
     expect(s.timedOut).toBe(false);
-    expect(s.status).toBe(0);
-    expect(s.stderr).toMatch(/timed out/);
-    expect(scope.ocirt(['delete', '--force', id]).status).toBe(0);
+    expect(s.status).not.toBe(0);
+    expect(s.stderr).toMatch(/error running hook #0 \(poststart .*\): timed out after 1s/);
+    expect(JSON.parse(scope.ocirt(['state', id]).stdout).status).toBe('stopped');
+    expect(scope.ocirt(['delete', id]).status).toBe(0);
   }, 90_000);
 
   it('a poststop hook that hangs: killed at its timeout, delete succeeds and removes everything', async () => {

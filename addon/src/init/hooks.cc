@@ -27,7 +27,9 @@ int64_t now_ms() {
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-void run_hook(const char* kind, const PlanHook& h, const std::string& state_json) {
+void run_hook(const char* kind, size_t index, const PlanHook& h, const std::string& state_json) {
+  // runc's wording ("error running hook #N"), which scripts and tests grep for, with the kind and path.
+  const std::string what = "error running hook #" + std::to_string(index) + " (" + kind + " " + h.path + ")";
   int in[2];
   if (pipe2(in, O_CLOEXEC) != 0) die_errno("pipe2", h.path);
   pid_t pid = fork();
@@ -76,15 +78,15 @@ void run_hook(const char* kind, const PlanHook& h, const std::string& state_json
     if (deadline >= 0 && now_ms() >= deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      die_message(std::string(kind) + " hook " + h.path + " timed out after " + std::to_string(h.timeout) + "s", h.path);
+      die_message(what + ": timed out after " + std::to_string(h.timeout) + "s", h.path);
     }
     struct timespec pause = {0, 5 * 1000 * 1000};
     nanosleep(&pause, nullptr);
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   std::string how = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                      : "signal " + std::to_string(WTERMSIG(status));
-  die_message(std::string(kind) + " hook " + h.path + " failed: " + how, h.path);
+                                      : "killed by signal " + std::to_string(WTERMSIG(status));
+  die_message(what + ": " + how, h.path);
 }
 }  // namespace
 
@@ -92,7 +94,7 @@ void run_hooks(const char* kind, const std::vector<PlanHook>& hooks, const std::
   if (hooks.empty()) return;
   const char* previous = current_stage();
   set_stage(kind);
-  for (const auto& h : hooks) run_hook(kind, h, state_json);
+  for (size_t i = 0; i < hooks.size(); i++) run_hook(kind, i, hooks[i], state_json);
   set_stage(previous);
 }
 

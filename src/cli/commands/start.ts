@@ -12,7 +12,7 @@ export const def: CommandDef = {
 export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
   const { startContainer } = require('../../lifecycle/start') as typeof import('../../lifecycle/start');
   try {
-    await startContainer(ctx.root, p.args[0], (m) => ctx.reporter.warn(m));
+    await startContainer(ctx.root, p.args[0]);
   } catch (err) {
     prefix(err, `start ${p.args[0]}`);
     throw err;
