@@ -80,7 +80,7 @@ function checkSeccomp(sc: LinuxSeccomp, f: Findings): void {
     if (rule.action === 'SCMP_ACT_NOTIFY') {
       notify = true;
       const w = rule.names.indexOf('write');
-      if (w !== -1) f.error(`${ruleAt}/names/${w}`, 'cannot use SCMP_ACT_NOTIFY: the runtime needs write() to hand over the listener');
+      if (w !== -1) f.error(`${ruleAt}/names/${w}`, 'SCMP_ACT_NOTIFY cannot be used for the write syscall: the runtime needs write() to hand over the listener');
     }
     if (rule.errnoRet !== undefined && !ERRNO_ACTIONS.has(rule.action)) {
       f.warn(`${ruleAt}/errnoRet`, `is ignored with action ${rule.action}`);

@@ -300,7 +300,7 @@ describeNeeds(host.root, host.x86_64, host.libseccomp, host.staticCc)('seccomp',
     it('SCMP_ACT_NOTIFY on write, or without listenerPath, or WAIT_KILLABLE_RECV without a notify rule', () => {
       refuse((s) => {
         s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/tmp/x', syscalls: [{ names: ['write'], action: 'SCMP_ACT_NOTIFY' }] };
-      }, '/linux/seccomp/syscalls/0/names/0');
+      }, '/linux/seccomp/syscalls/0/names/0: SCMP_ACT_NOTIFY cannot be used for the write syscall');
       refuse((s) => {
         s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
       }, '/linux/seccomp/listenerPath');

@@ -29,7 +29,8 @@ int openat2_in_root(int root_fd, const std::string& path, uint64_t extra_flags, 
 }
 
 [[noreturn]] void die_symlink(const std::string& path) {
-  die_message("mount destination " + path + " is or passes through a symlink, which is not allowed there", path);
+  // "must be mounted on ordinary directory" is runc's wording, which scripts grep for.
+  die_message("mount destination " + path + " is or passes through a symlink: it must be mounted on ordinary directory", path);
 }
 }  // namespace
 
