@@ -271,6 +271,15 @@ export interface InitPlan extends PlanProcessAttributes {
   /** Make the rootfs bind mount a private mount before pivot (when the rootPropagation is not shared). */
   makeRootfsPrivate: boolean;
   noPivot: boolean;
+  /**
+   * noPivot only: file system types whose full mounts (the file system's root) outside
+   * the rootfs are detached before the MS_MOVE, or covered by a tmpfs where the unmount
+   * is refused (runc's msMoveRoot). Without pivot_root the host's proc and sysfs stay in
+   * the mount namespace, and while a fully visible one exists the kernel lets a nested
+   * user namespace mount a new proc or sysfs ("mount too revealing" refuses it
+   * otherwise). Absent: none.
+   */
+  hideFsTypesOutsideRoot?: string[];
   readonlyRoot: boolean;
   /**
    * false when config.json has no mount namespace: the mounts are made into the rootfs

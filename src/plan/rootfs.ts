@@ -9,8 +9,12 @@ export interface RootfsPlan {
   rootPropagation: number;
   makeRootfsPrivate: boolean;
   noPivot: boolean;
+  hideFsTypesOutsideRoot?: string[];
   readonlyRoot: boolean;
 }
+
+/** What --no-pivot hides of the host before the MS_MOVE, as runc: its proc and sysfs mounts. */
+export const NO_PIVOT_HIDDEN_FS_TYPES = ['proc', 'sysfs'];
 
 /** runc's default when linux.rootfsPropagation is absent (prepareRoot). */
 export const DEFAULT_ROOT_PROPAGATION = MS_SLAVE | MS_REC;
@@ -51,6 +55,7 @@ export function translateRootfs(spec: Spec, bundle: string, noPivot: boolean): R
     rootPropagation,
     makeRootfsPrivate: rootPropagation !== (MS_SLAVE | MS_REC),
     noPivot,
+    ...(noPivot ? { hideFsTypesOutsideRoot: [...NO_PIVOT_HIDDEN_FS_TYPES] } : {}),
     readonlyRoot: spec.root.readonly === true,
   };
 }

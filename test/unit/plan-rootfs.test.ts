@@ -15,6 +15,11 @@ describe('translateRootfs', () => {
     });
   });
 
+  it('--no-pivot hides the host\'s proc and sysfs mounts before the MS_MOVE (runc\'s msMoveRoot); pivot_root needs nothing', () => {
+    expect(translateRootfs(spec(), '/b', true).hideFsTypesOutsideRoot).toEqual(['proc', 'sysfs']);
+    expect(translateRootfs(spec(), '/b', false)).not.toHaveProperty('hideFsTypesOutsideRoot');
+  });
+
   it.each<[string, number, boolean]>([
     ['shared', F.MS_SHARED, true],
     ['rshared', F.MS_SHARED | F.MS_REC, true],

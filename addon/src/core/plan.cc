@@ -128,6 +128,7 @@ Plan plan_from_json(const JsonValue& v) {
   plan.root_propagation = v["rootPropagation"].u64();
   plan.make_rootfs_private = v["makeRootfsPrivate"].b();
   plan.no_pivot = v["noPivot"].b();
+  plan.hide_fs_types_outside_root = v["hideFsTypesOutsideRoot"].strings();
   plan.readonly_root = v["readonlyRoot"].b();
   plan.own_mount_namespace = v["ownMountNamespace"].b();
   for (const auto& m : v["mounts"].items) {

@@ -151,6 +151,8 @@ struct Plan {
   unsigned long root_propagation = 0;
   bool make_rootfs_private = true;
   bool no_pivot = false;
+  // no_pivot: full mounts of these types outside the rootfs are hidden before MS_MOVE.
+  std::vector<std::string> hide_fs_types_outside_root;
   bool readonly_root = false;
   bool own_mount_namespace = true;
   std::vector<PlanMount> mounts;

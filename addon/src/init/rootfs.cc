@@ -27,10 +27,10 @@ std::string read_mountinfo() {
   return text;
 }
 
-// Field 5 (the mount point) of a mountinfo line, with its octal escapes decoded.
-std::string mount_point_of(const std::string& line) {
+// Field `index` (0-based) of a mountinfo line, with its octal escapes decoded.
+std::string field_of(const std::string& line, int index) {
   size_t pos = 0;
-  for (int field = 0; field < 4; field++) {
+  for (int field = 0; field < index; field++) {
     pos = line.find(' ', pos);
     if (pos == std::string::npos) return "";
     pos++;
@@ -46,6 +46,55 @@ std::string mount_point_of(const std::string& line) {
     }
   }
   return out;
+}
+
+std::string mount_point_of(const std::string& line) { return field_of(line, 4); }
+
+// The file system type: the first field after the " - " separator.
+std::string fs_type_of(const std::string& line) {
+  size_t sep = line.find(" - ");
+  return sep == std::string::npos ? "" : field_of(line.substr(sep + 3), 0);
+}
+
+bool is_under(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path.compare(0, dir.size(), dir) == 0 && (path.size() == dir.size() || path[dir.size()] == '/');
+}
+
+// Before an MS_MOVE the host's mounts stay in the container's mount namespace, under
+// the new root. A full mount (the file system's root) of a type the plan names, outside
+// the rootfs, is detached; a mount that cannot be unmounted (locked by a user namespace)
+// is covered by a tmpfs instead. Each is made a slave first so the unmount never
+// propagates to the host.
+void hide_outside_root(const Plan& plan) {
+  if (plan.hide_fs_types_outside_root.empty()) return;
+  // mountinfo names the rootfs's own mounts by its real path.
+  char* real = realpath(plan.rootfs.c_str(), nullptr);
+  if (!real) die_errno("realpath", plan.rootfs);
+  std::string rootfs = real;
+  free(real);
+  std::vector<std::string> targets;
+  std::string text = read_mountinfo();
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    std::string type = fs_type_of(line), mount_point = mount_point_of(line);
+    bool listed = false;
+    for (const auto& t : plan.hide_fs_types_outside_root) listed = listed || t == type;
+    if (listed && field_of(line, 3) == "/" && !is_under(mount_point, rootfs)) targets.push_back(mount_point);
+  }
+  for (const auto& target : targets) {
+    if (mount(nullptr, target.c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
+      if (errno == ENOENT) continue;  // under a mount detached already
+      die_errno("mount slave", target);
+    }
+    if (umount2(target.c_str(), MNT_DETACH) == 0) continue;
+    if (errno != EINVAL && errno != EPERM) die_errno("umount2", target);
+    if (mount("tmpfs", target.c_str(), "tmpfs", 0, nullptr) != 0) die_errno("mount tmpfs", target);
+  }
 }
 
 // Mount point of the longest mountinfo entry that is a prefix of path.
@@ -88,6 +137,7 @@ void enter_root(const Plan& plan) {
   if (!plan.own_mount_namespace) {
     if (chroot(".") != 0) die_errno("chroot", plan.rootfs);
   } else if (plan.no_pivot) {
+    hide_outside_root(plan);
     if (mount(plan.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) != 0) die_errno("mount move", plan.rootfs);
     if (chroot(".") != 0) die_errno("chroot", plan.rootfs);
   } else {
