@@ -21,7 +21,8 @@
         "src/napi/seccomp_kernel.cc",
         "src/napi/seccomp_notify_fd.cc",
         "src/napi/cpu_affinity.cc",
-        "src/napi/systemd_bus.cc"
+        "src/napi/systemd_bus.cc",
+        "src/napi/prlimit.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

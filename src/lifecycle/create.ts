@@ -27,6 +27,7 @@ import { killOrphanedInits } from './orphaned-init';
 import { writePidFile } from './pid-file';
 import { destroyContainer } from './destroy';
 import { refuseFrozenCgroup, thawToKill, watchFrozenCgroup } from './frozen-cgroup';
+import { setProcessRlimits } from './process-rlimits';
 import { initError, SyncChannel } from './sync-protocol';
 import { joinIntelRdt } from './intel-rdt';
 import { moveNetDevices } from './net-devices';
@@ -259,6 +260,10 @@ async function runInit(
         case 'hooks':
           await runHooks('prestart', spec.hooks?.prestart ?? [], hookState('creating'));
           await runHooks('createRuntime', spec.hooks?.createRuntime ?? [], hookState('creating'));
+          channel.send({ type: 'ack' });
+          break;
+        case 'rlimits':
+          setProcessRlimits(record.pid, plan.process.rlimits);
           channel.send({ type: 'ack' });
           break;
         case 'console':

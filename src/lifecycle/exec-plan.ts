@@ -4,7 +4,7 @@ import {
   CLONE_NEWUTS, EXEC_PLAN_VERSION, type ExecPlan, type NamespaceJoin, type PlanProcessAttributes,
 } from '../plan/init-plan';
 import { compileExecAttributes } from '../plan/seccomp-exec';
-import { translateProcess } from '../plan/process';
+import { markRlimitsByRuntime, translateProcess } from '../plan/process';
 import type { Process, Spec } from '../spec/types';
 import type { RecordNamespace } from '../state/record';
 import { terminalPlan } from './terminal-plan';
@@ -75,8 +75,8 @@ export function execSeccomp(spec: Spec, process: Process): PlanProcessAttributes
 export function compileExecPlan(input: ExecPlanInput): ExecPlan {
   if (!Number.isSafeInteger(input.initPid) || input.initPid <= 0) throw new OcirtError('the container has no init process to join');
   let process;
+  const ownUserNamespace = input.namespaces.some((n) => n.type === 'user') && !input.userNamespaceIsOwn;
   try {
-    const ownUserNamespace = input.namespaces.some((n) => n.type === 'user') && !input.userNamespaceIsOwn;
     process = translateProcess(input.process, {
       unknown: 'error',
       capLastCap: input.capLastCap,
@@ -89,6 +89,7 @@ export function compileExecPlan(input: ExecPlanInput): ExecPlan {
   }
   // runc enters cwd as it is: a missing one is an error for exec, not created.
   process.createCwd = false;
+  if (ownUserNamespace) markRlimitsByRuntime(process);
   const ownMountNamespace = input.namespaces.some((n) => n.type === 'mount');
   const terminal = terminalPlan(input.process, 4 + input.preserveFds, false, input.terminalRelayed === true);
   return {

@@ -14,6 +14,7 @@ import { sendToConsoleSocket } from './console-socket';
 import { checkPreservedFds } from './exec-fds';
 import { writePidFile } from './pid-file';
 import { signalIfSame } from './signal-process';
+import { setProcessRlimits } from './process-rlimits';
 import { initError, SyncChannel } from './sync-protocol';
 import { handOverSeccompListener } from './seccomp-notify';
 import { closeQuietly, TerminalChannel } from './terminal-channel';
@@ -101,6 +102,13 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     if (!child.pid) await spawnFailed;
     const sync = new SyncChannel(child.stdio[3 + opts.preserveFds] as Socket);
     let execed = false;
+    // The process may ask for its rlimits before its parent has reported its pid.
+    let rlimitsAsked = false;
+    const grantRlimits = () => {
+      setProcessRlimits(pid, plan.process.rlimits);
+      sync.send({ type: 'ack' });
+      rlimitsAsked = false;
+    };
     try {
       // execCPUAffinity.initial: before the process is in the container's cgroup.
       if (plan.cpuAffinity?.initial) native().setCpuAffinity(child.pid!, plan.cpuAffinity.initial);
@@ -115,6 +123,10 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
           pid = m.pid;
           startTime = readStartTime(pid) ?? '';
           forwarder?.target(pid, startTime);
+          if (rlimitsAsked) grantRlimits();
+        } else if (m.type === 'rlimits') {
+          rlimitsAsked = true;
+          if (pid > 0) grantRlimits();
         } else if (m.type === 'console' && channel) {
           const got = channel.receive();
           if (opts.consoleSocket) {

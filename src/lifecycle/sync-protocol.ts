@@ -11,6 +11,8 @@ import { OcirtError } from '../native/error';
  *   runtime → init  {"type":"state","creating":S,"created":S}  (hook stdin texts)
  *   init → runtime  {"type":"hooks"}            (mounts done: run prestart/createRuntime)
  *   runtime → init  {"type":"ack"}
+ *   init → runtime  {"type":"rlimits"}          (process.rlimitsByRuntime: prlimit the init)
+ *   runtime → init  {"type":"ack"}
  *   init → runtime  {"type":"ready"}            (blocked on the exec fifo now)
  *
  * With process.terminal, after pivot_root the init sends the pty master with
@@ -22,6 +24,8 @@ import { OcirtError } from '../native/error';
  *   runtime → init  {"type":"exec","plan":ExecPlan}
  *   init → runtime  {"type":"pid","pid":N}      (host pid of the new process)
  *   init → runtime  {"type":"console","name":S} (with a terminal, as above)
+ *   init → runtime  {"type":"rlimits"}          (process.rlimitsByRuntime: prlimit the new
+ *   runtime → init  {"type":"ack"}               process; it may come before its pid)
  *   init → runtime  {"type":"exec"}             (about to execve; the channel closes on success)
  *
  * With an SCMP_ACT_NOTIFY rule in linux.seccomp, once the filter is loaded (init or
@@ -38,6 +42,7 @@ export type InitMessage =
   | { type: 'idmap' }
   | { type: 'pid'; pid: number }
   | { type: 'hooks' }
+  | { type: 'rlimits' }
   | { type: 'ready' }
   | { type: 'console'; name: string }
   | { type: 'exec' }

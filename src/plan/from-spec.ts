@@ -8,7 +8,7 @@ import { translateNamespaces, type NamespacePlan } from './namespaces';
 import type { PlanOptions } from './plan-options';
 import { planError, pointer } from './plan-error';
 import { translateAttributes } from './process-attributes';
-import { translateProcess } from './process';
+import { markRlimitsByRuntime, translateProcess } from './process';
 import { translateRootfs } from './rootfs';
 import { translateSysctl } from './sysctl';
 
@@ -31,6 +31,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     capLastCap: opts.host.capLastCap,
     hostBounding: ns.has.has('user') || opts.host.capBounding === undefined ? undefined : BigInt(opts.host.capBounding),
   });
+  if (ns.has.has('user')) markRlimitsByRuntime(process);
   const { mounts, symlinks: mountSymlinks } = translateMounts(spec.mounts, {
     bundle: opts.bundle,
     sourceKinds: opts.host.sourceKinds,

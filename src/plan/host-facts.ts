@@ -36,6 +36,7 @@ export function gatherHostFacts(spec: Spec, bundle: string, cgroupLayout: Cgroup
   if (spec.linux?.netDevices && Object.keys(spec.linux.netDevices).length > 0) facts.netDevices = gatherNetDeviceFacts(spec.linux);
   if (spec.linux?.intelRdt) facts.intelRdt = gatherIntelRdtFacts(spec.linux);
   if (inUserNamespace(readOr('/proc/self/uid_map'))) facts.inUserNamespace = true;
+  if (process.geteuid?.() === 0) facts.privilegedRuntime = true;
   return facts;
 }
 

@@ -132,6 +132,14 @@ export interface PlanProcess {
   umask: number;
   capabilities: PlanCapabilities;
   rlimits: PlanRlimit[];
+  /**
+   * The process is in a user namespace other than the runtime's (created or joined): there
+   * setrlimit could not raise a hard limit (CAP_SYS_RESOURCE counts only in the initial
+   * user namespace). So where the init would set `rlimits` it asks the runtime instead
+   * ({"type":"rlimits"}), which sets them with prlimit(2) on the waiting process and acks,
+   * as runc does from its parent. Present only when true (and `rlimits` is not empty).
+   */
+  rlimitsByRuntime?: boolean;
   noNewPrivileges: boolean;
   /** null: leave unchanged. */
   oomScoreAdj: number | null;

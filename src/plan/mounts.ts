@@ -16,6 +16,8 @@ export interface MountContext {
   cgroupNamespace: boolean;
   /** Namespaces created anew: in a new user namespace proc, sysfs and mqueue need their own. */
   created?: CreatedNamespaces;
+  /** Bind sources are opened by the runtime (PlanMount.preopenSource). */
+  preopenBindSources?: boolean;
 }
 
 export interface MountsPlan {
@@ -102,6 +104,7 @@ function translateBind(m: Mount, i: number, options: ReturnType<typeof parseMoun
     propagation: options.propagation,
     createAs: kind === 'file' ? 'file' : 'dir',
     noSymlinks: NO_SYMLINK_DESTINATIONS.has(destination),
+    ...(ctx.preopenBindSources ? { preopenSource: true } : {}),
   };
 }
 

@@ -74,6 +74,12 @@ export interface HostFacts {
    * rootlesskit): the container is in one even without a user namespace of its own.
    */
   inUserNamespace?: boolean;
+  /**
+   * The runtime is root (euid 0) in its own user namespace: it keeps rights over files
+   * that the container's mapped root lacks, so bind sources are opened by it (see
+   * PlanMount.preopenSource). Absent: false (rootless: the container's root is the caller).
+   */
+  privilegedRuntime?: boolean;
 }
 
 export interface PlanOptions {

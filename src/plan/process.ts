@@ -31,3 +31,11 @@ export function translateProcess(process: Process | undefined, capOptions: Capab
     createCwd: true,
   };
 }
+
+/**
+ * For a process in a user namespace other than the runtime's: its rlimits are set by the
+ * runtime with prlimit(2) (see PlanProcess.rlimitsByRuntime).
+ */
+export function markRlimitsByRuntime(process: PlanProcess): void {
+  if (process.rlimits.length > 0) process.rlimitsByRuntime = true;
+}

@@ -3,8 +3,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Mount } from '../../src/spec/types';
-import { TestScope, lines, ocirtBackground, sh } from '../helpers/containers';
+import type { Mount, Spec } from '../../src/spec/types';
+import type { TestBundle } from '../helpers/bundle';
+import { TestScope, lines, ocirtBackground, ocirtToFiles, sh } from '../helpers/containers';
 import { isRoot } from '../helpers/ocirt-cli';
 import { host, itNeeds } from '../helpers/host-capabilities';
 
@@ -151,6 +152,101 @@ describe.skipIf(!isRoot)('bind mounts (needs root)', () => {
     expect(r.stderr).toContain('/mounts/7');
     expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
     expect(scope.leftovers()).toEqual([]);
+  });
+});
+
+describe.skipIf(!isRoot)('bind mounts in a user namespace (needs root)', () => {
+  /** Container root is host uid/gid 100000, which owns the rootfs. */
+  function inUserNamespace(s: Spec, b: TestBundle): void {
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    execFileSync('chown', ['-R', '100000:100000', b.rootfs]);
+    fs.chmodSync(b.dir, 0o755);
+  }
+
+  /**
+   * A root-owned 0700 directory (the mapped root cannot enter it) holding dir/foo.txt,
+   * other/foo.txt and file.txt.
+   */
+  function closedSources(): { closed: string; dir: string; other: string; file: string } {
+    const closed = scope.scratch('ocirt-closed-');
+    fs.chmodSync(closed, 0o700);
+    const [dir, other] = ['dir', 'other'].map((name) => {
+      const d = path.join(closed, name);
+      fs.mkdirSync(d);
+      fs.writeFileSync(path.join(d, 'foo.txt'), `in ${name}\n`);
+      return d;
+    });
+    const file = path.join(closed, 'file.txt');
+    fs.writeFileSync(file, 'a closed file\n');
+    return { closed, dir, other, file };
+  }
+
+  it('sources inside a 0700 root-owned directory are mounted: content visible, ro still ro, other flags kept', () => {
+    const { closed, dir, other, file } = closedSources();
+    expect(fs.statSync(closed)).toMatchObject({ uid: 0, mode: 0o40700 });
+    const r = scope.run(
+      sh([
+        'cat /mnt/d/foo.txt /mnt/f /mnt/rb/foo.txt',
+        'if touch /mnt/d/new 2>/dev/null; then echo WROTE; else echo refused; fi',
+        `grep -E " /mnt/(d|f|rb) " /proc/self/mountinfo | cut -d" " -f5,6`,
+      ].join('; ')),
+      (s, b) => {
+        inUserNamespace(s, b);
+        addMounts(
+          { destination: '/mnt/d', type: 'bind', source: dir, options: ['bind', 'ro'] },
+          { destination: '/mnt/f', type: 'bind', source: file, options: ['bind', 'nosuid', 'nodev'] },
+          { destination: '/mnt/rb', type: 'bind', source: other, options: ['rbind', 'noexec'] },
+        )(s);
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = lines(r.stdout);
+    expect(out.slice(0, 4)).toEqual(['in dir', 'a closed file', 'in other', 'refused']);
+    const options = new Map(out.slice(4).map((l) => l.split(' ') as [string, string]));
+    expect(options.get('/mnt/d')?.split(',')).toContain('ro');
+    expect(options.get('/mnt/f')?.split(',')).toEqual(expect.arrayContaining(['rw', 'nosuid', 'nodev']));
+    expect(options.get('/mnt/rb')?.split(',')).toEqual(expect.arrayContaining(['rw', 'noexec']));
+    expect(fs.existsSync(path.join(dir, 'new'))).toBe(false);
+  });
+
+  it('exec in such a container sees the mounts too', () => {
+    const { dir, file } = closedSources();
+    const id = scope.id('userns-closed');
+    const b = scope.bundle(['sleep', '1000']);
+    inUserNamespace(b.spec, b);
+    addMounts(
+      { destination: '/tmp/mount-1', type: 'bind', source: dir, options: ['bind'] },
+      { destination: '/tmp/mount-2', type: 'bind', source: file, options: ['bind'] },
+    )(b.spec);
+    b.save();
+    const run = ocirtToFiles(scope.root, ['run', '-d', '--bundle', b.dir, id], { dir: b.dir });
+    expect(run.err()).toBe('');
+    expect(run.status).toBe(0);
+    const e = scope.ocirt(['exec', id, 'cat', '/tmp/mount-1/foo.txt', '/tmp/mount-2']);
+    expect(e.stderr).toBe('');
+    expect(e.stdout).toBe('in dir\na closed file\n');
+    expect(scope.ocirt(['delete', '--force', id]).status).toBe(0);
+  });
+
+  it('a source that is a read-only mount on the host cannot be made writable inside', () => {
+    const src = scope.scratch('ocirt-rohost-');
+    fs.chmodSync(src, 0o755);
+    hostMount(['--bind', src], src);
+    execFileSync('mount', ['-o', 'remount,bind,ro', src]);
+    const r = scope.run(
+      sh('if mount -o remount,bind,rw /mnt/r 2>/dev/null; then echo REMOUNTED; else echo refused; fi; grep " /mnt/r " /proc/self/mountinfo | cut -d" " -f6'),
+      (s, b) => {
+        inUserNamespace(s, b);
+        addMounts({ destination: '/mnt/r', type: 'bind', source: src, options: ['bind'] })(s);
+      },
+    );
+    expect(r.status).toBe(0);
+    const [remount, options] = lines(r.stdout);
+    expect(remount).toBe('refused');
+    expect(options.split(',')).toContain('ro');
   });
 });
 
@@ -364,7 +460,7 @@ describe.skipIf(!isRoot)('root filesystem (needs root)', () => {
     }, [], id);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/\/proc/);
-    expect(r.stderr).toMatch(/symlink/);
+    expect(r.stderr).toMatch(/symlink: it must be mounted on ordinary directory/);
     expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
   });
 });

@@ -71,6 +71,17 @@ describe('compileExecPlan', () => {
     expect(compileExecPlan(input({ preserveFds: 3, listenFds: 2 }))).toMatchObject({ preserveFds: 3, listenFds: 2 });
   });
 
+  it('rlimits are set by the runtime when the process joins a user namespace, by the process otherwise', () => {
+    const process = { args: ['sh'], cwd: '/', user: { uid: 0, gid: 0 }, rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 100000 }] };
+    const userns = compileExecPlan(input({ namespaces: ALL, process })).process;
+    expect(userns.rlimitsByRuntime).toBe(true);
+    expect(userns.rlimits).toEqual([{ resource: 7, soft: '1024', hard: '100000' }]);
+    expect(compileExecPlan(input({ process })).process).not.toHaveProperty('rlimitsByRuntime');
+    // A "user namespace" that is the caller's own is not joined: setrlimit works there.
+    expect(compileExecPlan(input({ namespaces: ALL, process, userNamespaceIsOwn: true })).process).not.toHaveProperty('rlimitsByRuntime');
+    expect(compileExecPlan(input({ namespaces: ALL })).process).not.toHaveProperty('rlimitsByRuntime');
+  });
+
   it('refuses what the init could not run, naming the process field', () => {
     expect(() => compileExecPlan(input({ initPid: 0 }))).toThrow('no init process');
     expect(() => compileExecPlan(input({ process: { args: ['sh'], cwd: '/', user: { uid: 0, gid: 0 }, env: ['NOEQUALS'] } }))).toThrow(

@@ -180,6 +180,26 @@ describe('compilePlan', () => {
     expect(plan.hooks.startContainer[0].env).toEqual(plan.process.env);
   });
 
+  it('rlimits in a user namespace (created or joined) are set by the runtime; otherwise by the init', () => {
+    const withUser = (ns: { type: 'user'; path?: string }) => {
+      const spec = runcSpec();
+      spec.linux!.namespaces!.push(ns);
+      if (!ns.path) {
+        spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      }
+      return spec;
+    };
+    const created = compilePlan(withUser({ type: 'user' }), OPTIONS).process;
+    expect(created.rlimitsByRuntime).toBe(true);
+    expect(created.rlimits).toEqual([{ resource: 7, soft: '1024', hard: '1024' }]);
+    expect(compilePlan(withUser({ type: 'user', path: '/proc/7/ns/user' }), OPTIONS).process.rlimitsByRuntime).toBe(true);
+    expect(compilePlan(runcSpec(), OPTIONS).process).not.toHaveProperty('rlimitsByRuntime');
+    const none = withUser({ type: 'user' });
+    none.process!.rlimits = [];
+    expect(compilePlan(none, OPTIONS).process).not.toHaveProperty('rlimitsByRuntime');
+  });
+
   it('refuses a hostname without a uts namespace', () => {
     const spec = runcSpec();
     spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== 'uts');

@@ -37,6 +37,7 @@ PlanProcess process_from(const JsonValue& p) {
               c["ambient"].u64()};
   for (const auto& r : p["rlimits"].items)
     out.rlimits.push_back({int(r["resource"].i64()), r["soft"].u64(), r["hard"].u64()});
+  out.rlimits_by_runtime = p["rlimitsByRuntime"].b();
   out.no_new_privileges = p["noNewPrivileges"].b();
   out.create_cwd = p["createCwd"].b();
   out.has_oom_score_adj = !p["oomScoreAdj"].is_null();

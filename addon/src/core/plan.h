@@ -71,6 +71,9 @@ struct PlanProcess {
   int umask = -1;
   PlanCapabilities caps;
   std::vector<PlanRlimit> rlimits;
+  // The runtime sets the rlimits with prlimit(2) when asked ({"type":"rlimits"}): in a
+  // user namespace setrlimit could not raise a hard limit.
+  bool rlimits_by_runtime = false;
   bool no_new_privileges = false;
   // Create cwd (mkdir -p, 0755, inside the root) when it is missing, as runc does.
   bool create_cwd = false;

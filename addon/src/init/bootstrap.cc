@@ -29,12 +29,14 @@ int make_exec_fifo(const std::string& path) {
 void run_bootstrap(int sync_fd, const Plan& plan) {
   set_stage("namespaces");
   int fifo_fd = make_exec_fifo(plan.exec_fifo);
+  BindSourceOpener opener = start_bind_source_opener(plan);
   join_namespaces(plan.join_namespaces);
   create_namespaces(sync_fd, plan);
+  std::vector<int> source_fds = receive_bind_sources(opener, plan);
 
   pid_t child = fork();
   if (child < 0) die_errno("fork", "");
-  if (child == 0) run_init(sync_fd, plan, fifo_fd);
+  if (child == 0) run_init(sync_fd, plan, fifo_fd, source_fds);
   // fork's result is in this process's pid namespace, which is the runtime's: setns and
   // unshare of a pid namespace only move children.
   if (!send_line(sync_fd, "{\"type\":\"pid\",\"pid\":" + std::to_string(child) + "}")) die_errno("write", "sync channel");

@@ -93,7 +93,7 @@ void run_init(int sync_fd, const Plan& plan, int fifo_fd) {
   set_stage("process");
   if (chdir(plan.process.cwd.c_str()) != 0) die_errno("chdir", plan.process.cwd);
   std::string exe = find_executable(plan.process);
-  apply_rlimits(plan.process);
+  apply_rlimits(sync_fd, plan.process);
   fix_stdio_ownership(plan.process.uid);
   apply_process_attributes(plan.attributes);
   // Seccomp as late as possible, as runc: without noNewPrivileges loading needs

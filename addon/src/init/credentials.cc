@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "core/sync_channel.h"
 #include "core/sys_error.h"
 #include "init/init.h"
 
@@ -42,8 +43,12 @@ void set_capabilities(const PlanCapabilities& c) {
 }
 }  // namespace
 
-void apply_rlimits(const PlanProcess& p) {
+void apply_rlimits(int sync_fd, const PlanProcess& p) {
   set_stage("rlimits");
+  if (p.rlimits_by_runtime) {
+    request_and_wait(sync_fd, "{\"type\":\"rlimits\"}");
+    return;
+  }
   for (const auto& r : p.rlimits) {
     struct rlimit lim = {r.soft, r.hard};
     if (setrlimit(r.resource, &lim) != 0) die_errno("setrlimit", "resource " + std::to_string(r.resource));

@@ -44,7 +44,7 @@ std::vector<std::string> process_env(const ExecPlan& plan) {
   set_stage("process");
   if (chdir(plan.process.cwd.c_str()) != 0) die_errno("chdir", plan.process.cwd);
   std::string exe = find_executable(plan.process);
-  apply_rlimits(plan.process);
+  apply_rlimits(sync_fd, plan.process);
   fix_stdio_ownership(plan.process.uid);
   // As in container_init.cc: the attributes, then the container's seccomp filter
   // before the capabilities are dropped without noNewPrivileges, after them with it.

@@ -72,7 +72,8 @@ void create_devices(int root_fd, const Plan& plan);
 void create_symlinks(int root_fd, const Plan& plan);
 
 // credentials.cc
-void apply_rlimits(const PlanProcess& p);
+// setrlimit each, or with rlimits_by_runtime a {"type":"rlimits"} request on sync_fd.
+void apply_rlimits(int sync_fd, const PlanProcess& p);
 void apply_credentials(const PlanProcess& p);
 
 // terminal.cc

@@ -49,7 +49,7 @@ std::string mount_point_mode(int target, const std::string& destination) {
 }
 }  // namespace
 
-void mount_one(int root_fd, const PlanMount& m) {
+void mount_one(int root_fd, const PlanMount& m, int source_fd) {
   int target = m.copy_mount_point_mode ? open_in_root(root_fd, m.destination, m.no_symlinks) : -1;
   std::string data_string = m.data;
   if (target >= 0) {
@@ -60,9 +60,10 @@ void mount_one(int root_fd, const PlanMount& m) {
     target = open_or_create_in_root(root_fd, m.destination, m.create_file, m.no_symlinks);
   }
   std::string target_path = fd_path(target);
+  std::string source = source_fd >= 0 ? fd_path(source_fd) : m.source;
   const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
   const char* data = data_string.empty() ? nullptr : data_string.c_str();
-  if (mount(m.source.c_str(), target_path.c_str(), fstype, m.flags, data) != 0) {
+  if (mount(source.c_str(), target_path.c_str(), fstype, m.flags, data) != 0) {
     int err = errno;
     die_errno_code(err, "mount", m.source + " on " + m.destination);
   }

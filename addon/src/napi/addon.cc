@@ -15,6 +15,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   ocirt::register_seccomp_notify_fd(env, exports);
   ocirt::register_cpu_affinity(env, exports);
   ocirt::register_systemd_bus(env, exports);
+  ocirt::register_prlimit(env, exports);
   return exports;
 }
 

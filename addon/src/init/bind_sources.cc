@@ -1,0 +1,139 @@
+// Bind sources the container's root may be unable to reach (PlanMount.preopen_source):
+// a 0700 directory on the way is closed to a mapped root. A helper forked before the
+// bootstrap joins or creates the user namespace keeps the runtime's credentials; once the
+// container's mount namespace exists it enters it and opens each source there with
+// O_PATH. The init then binds from /proc/self/fd/N: the mount it names belongs to the
+// container's own mount namespace, as mount(2) requires, and carries the flags the kernel
+// locked when that namespace was made, as a bind by path would (runc's mount fds).
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/fd_send.h"
+#include "core/sys_error.h"
+#include "init/init.h"
+
+namespace ocirt {
+
+namespace {
+// One message per preopened source, in plan order: what failed (-1: entering the mount
+// namespace, else the mount's index) and its errno; 0 with the fd attached on success.
+struct OpenResult {
+  int32_t err;
+  int32_t index;
+};
+
+bool needs_opener(const Plan& plan) {
+  for (const auto& m : plan.mounts)
+    if (m.preopen_source) return true;
+  return false;
+}
+
+void send_result(int sock, OpenResult r, int fd) {
+  std::string payload(reinterpret_cast<const char*>(&r), sizeof r);
+  if (fd >= 0) {
+    send_with_fd(sock, payload, fd);
+  } else {
+    ssize_t ignored = send(sock, payload.data(), payload.size(), MSG_NOSIGNAL);
+    (void)ignored;
+  }
+}
+
+[[noreturn]] void run_opener(int sock, pid_t bootstrap, const Plan& plan) {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != bootstrap) _exit(1);
+  char go;
+  if (read(sock, &go, 1) != 1) _exit(1);
+  std::string ns_path = "/proc/" + std::to_string(bootstrap) + "/ns/mnt";
+  int ns = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (ns < 0 || setns(ns, CLONE_NEWNS) != 0) {
+    send_result(sock, {errno, -1}, -1);
+    _exit(1);
+  }
+  close(ns);
+  for (size_t i = 0; i < plan.mounts.size(); i++) {
+    if (!plan.mounts[i].preopen_source) continue;
+    int fd = open(plan.mounts[i].source.c_str(), O_PATH | O_CLOEXEC);
+    if (fd < 0) {
+      send_result(sock, {errno, int32_t(i)}, -1);
+      _exit(1);
+    }
+    send_result(sock, {0, int32_t(i)}, fd);
+    close(fd);
+  }
+  _exit(0);
+}
+
+// One OpenResult and the fd that comes with it (-1 if none).
+OpenResult receive_result(int sock, int& fd) {
+  OpenResult r{};
+  struct iovec iov = {&r, sizeof r};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) die_errno("recvmsg", "bind source opener");
+  fd = -1;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  if (n != sizeof r) die_message("bind source opener exited without an answer");
+  return r;
+}
+}  // namespace
+
+BindSourceOpener start_bind_source_opener(const Plan& plan) {
+  if (!needs_opener(plan)) return {};
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) die_errno("socketpair", "bind source opener");
+  pid_t self = getpid();
+  pid_t pid = fork();
+  if (pid < 0) die_errno("fork", "bind source opener");
+  if (pid == 0) {
+    close(pair[0]);
+    run_opener(pair[1], self, plan);
+  }
+  close(pair[1]);
+  return {pid, pair[0]};
+}
+
+std::vector<int> receive_bind_sources(BindSourceOpener& opener, const Plan& plan) {
+  std::vector<int> fds(plan.mounts.size(), -1);
+  if (opener.pid <= 0) return fds;
+  const char* stage = current_stage();
+  set_stage("mounts");
+  if (send(opener.sock, "g", 1, MSG_NOSIGNAL) != 1) die_errno("send", "bind source opener");
+  for (size_t i = 0; i < plan.mounts.size(); i++) {
+    if (!plan.mounts[i].preopen_source) continue;
+    int fd;
+    OpenResult r = receive_result(opener.sock, fd);
+    if (r.index == -1) die_errno_code(r.err, "setns", "mount namespace (bind source opener)");
+    if (r.index != int32_t(i)) die_message("bind source opener answered out of order");
+    if (r.err != 0) die_errno_code(r.err, "open", plan.mounts[i].source);
+    if (fd < 0) die_message("bind source opener sent no file descriptor", plan.mounts[i].source);
+    fds[i] = fd;
+  }
+  close(opener.sock);
+  int status;
+  while (waitpid(opener.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  opener = {};
+  set_stage(stage);
+  return fds;
+}
+
+}  // namespace ocirt
