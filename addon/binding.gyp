@@ -55,6 +55,7 @@
         "src/core/sys_error.cc",
         "src/init/main.cc",
         "src/init/bootstrap.cc",
+        "src/init/bind_sources.cc",
         "src/init/namespaces.cc",
         "src/init/resolve_in_root.cc",
         "src/init/mounts.cc",

@@ -43,6 +43,8 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
       pid: ns.created.has('pid'),
       ipc: ns.created.has('ipc'),
     },
+    // In a user namespace of its own the container's root may not reach what root can.
+    preopenBindSources: ns.has.has('user') && opts.host.privilegedRuntime === true,
   });
   const { devices, devSymlinks } = translateDevices(spec.linux?.devices, {
     userNamespace: ns.has.has('user') || inUserNamespace,

@@ -73,6 +73,14 @@ export interface PlanMount {
    * looks like the directory it covers, as runc does. Present only when true.
    */
   copyMountPointMode?: boolean;
+  /**
+   * A bind in a user namespace: the source is opened (O_PATH) with the runtime's
+   * credentials, in the container's mount namespace before the init takes its ids there,
+   * and the mount is made from that handle. A mapped root may be unable to reach the
+   * source itself (a 0700 directory on the way), as with runc's mount fds; the path is
+   * also resolved only once. Present only when true.
+   */
+  preopenSource?: boolean;
 }
 
 export interface PlanDevice {

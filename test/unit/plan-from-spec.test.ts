@@ -200,6 +200,24 @@ describe('compilePlan', () => {
     expect(compilePlan(none, OPTIONS).process).not.toHaveProperty('rlimitsByRuntime');
   });
 
+  it('a root runtime opens the bind sources of a container with a user namespace itself (created or joined); not the other mounts', () => {
+    const spec = runcSpec();
+    spec.mounts!.push({ destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro'] });
+    const preopened = (s: Spec, privilegedRuntime: boolean) =>
+      compilePlan(s, { ...OPTIONS, host: { ...OPTIONS.host, privilegedRuntime } }).mounts.filter((x) => x.preopenSource).map((x) => x.source);
+    expect(preopened(spec, true)).toEqual([]);
+    spec.linux!.namespaces!.push({ type: 'user' });
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    expect(preopened(spec, true)).toEqual(['/bundle/data']);
+    // rootless: the container's root is the caller, who has no more rights to lend
+    expect(preopened(spec, false)).toEqual([]);
+    const joined = runcSpec();
+    joined.mounts!.push({ destination: '/data', type: 'bind', source: 'data', options: ['bind'] });
+    joined.linux!.namespaces!.push({ type: 'user', path: '/proc/7/ns/user' });
+    expect(preopened(joined, true)).toEqual(['/bundle/data']);
+  });
+
   it('refuses a hostname without a uts namespace', () => {
     const spec = runcSpec();
     spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== 'uts');

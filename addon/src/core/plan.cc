@@ -145,6 +145,7 @@ Plan plan_from_json(const JsonValue& v) {
     pm.no_symlinks = m["noSymlinks"].b();
     pm.readonly_after_setup = m["readonlyAfterSetup"].b();
     pm.copy_mount_point_mode = m["copyMountPointMode"].b();
+    pm.preopen_source = m["preopenSource"].b();
     plan.mounts.push_back(pm);
   }
   for (const auto& d : v["devices"].items)

@@ -31,6 +31,9 @@ struct PlanMount {
   bool readonly_after_setup = false;
   // A tmpfs without mode=: start from the mode of the directory it covers, if any.
   bool copy_mount_point_mode = false;
+  // A bind whose source is opened with the runtime's credentials before the user
+  // namespace (init/bind_sources.cc) and mounted from that handle.
+  bool preopen_source = false;
 };
 
 struct PlanDevice {

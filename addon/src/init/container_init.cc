@@ -19,12 +19,15 @@ void write_file(const std::string& path, const std::string& value) {
   close(fd);
 }
 
-void setup_rootfs(int sync_fd, const Plan& plan, const std::string& creating_state) {
+void setup_rootfs(int sync_fd, const Plan& plan, const std::string& creating_state, const std::vector<int>& source_fds) {
   prepare_root(plan);
   int root_fd = open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) die_errno("open", plan.rootfs);
   set_stage("mounts");
-  for (const auto& m : plan.mounts) mount_one(root_fd, m);
+  for (size_t i = 0; i < plan.mounts.size(); i++) {
+    mount_one(root_fd, plan.mounts[i], source_fds[i]);
+    if (source_fds[i] >= 0) close(source_fds[i]);
+  }
   create_devices(root_fd, plan);
   create_symlinks(root_fd, plan);
   make_readonly_after_setup(root_fd, plan);
@@ -75,14 +78,14 @@ void wait_for_start(int fifo_fd) {
 }
 }  // namespace
 
-void run_init(int sync_fd, const Plan& plan, int fifo_fd) {
+void run_init(int sync_fd, const Plan& plan, int fifo_fd, const std::vector<int>& source_fds) {
   set_stage("init");
   umask(0);
   JsonValue states = receive_message(sync_fd, "state");
   std::string creating = states["creating"].str();
   std::string created = states["created"].str();
 
-  setup_rootfs(sync_fd, plan, creating);
+  setup_rootfs(sync_fd, plan, creating, source_fds);
   // After pivot_root (the container's devpts) and before the root may become read-only.
   if (plan.terminal.enabled) setup_terminal(sync_fd, plan.terminal);
   if (plan.process.create_cwd) create_cwd(plan.process.cwd);

@@ -11,7 +11,8 @@ namespace ocirt {
 
 // Stage 1: never returns; the parent side exits, the child continues in run_init.
 [[noreturn]] void run_bootstrap(int sync_fd, const Plan& plan);
-[[noreturn]] void run_init(int sync_fd, const Plan& plan, int fifo_fd);
+// source_fds: per plan mount, the preopened bind source (bind_sources.cc) or -1.
+[[noreturn]] void run_init(int sync_fd, const Plan& plan, int fifo_fd, const std::vector<int>& source_fds);
 // exec_init.cc: `exec` joins the container's namespaces, forks the process and exits.
 [[noreturn]] void run_exec(int sync_fd, const ExecPlan& plan);
 // netdev.cc: `ocirt-init <syncfd> netdev` moves host interfaces into a container's
@@ -43,6 +44,16 @@ int load_seccomp(const PlanSeccomp& s);
 void hand_over_seccomp_listener(int sync_fd, int listener_fd);
 void apply_seccomp(int sync_fd, const PlanSeccomp& s);
 
+// bind_sources.cc: the helper that opens PlanMount.preopen_source sources with the
+// runtime's credentials. Start it before joining or creating any namespace; receive
+// once the container's mount namespace exists (fds per plan mount, -1 for the others).
+struct BindSourceOpener {
+  pid_t pid = -1;
+  int sock = -1;
+};
+BindSourceOpener start_bind_source_opener(const Plan& plan);
+std::vector<int> receive_bind_sources(BindSourceOpener& opener, const Plan& plan);
+
 // namespaces.cc
 void join_namespaces(const std::vector<NamespaceJoin>& joins);
 void create_namespaces(int sync_fd, const Plan& plan);
@@ -54,7 +65,8 @@ int open_parent_in_root(int root_fd, const std::string& path, std::string& base_
 std::string fd_path(int fd);
 
 // mounts.cc
-void mount_one(int root_fd, const PlanMount& m);
+// source_fd >= 0: bind from that handle instead of m.source.
+void mount_one(int root_fd, const PlanMount& m, int source_fd);
 void make_readonly_after_setup(int root_fd, const Plan& plan);
 unsigned long locked_flags(const std::string& path);
 void remount_keeping_locked(const std::string& target, unsigned long flags, const std::string& report_path);
