@@ -25,6 +25,7 @@ import { unsupportedFields } from './unsupported-fields';
 import { writeIdMaps } from './id-maps';
 import { killOrphanedInits } from './orphaned-init';
 import { writePidFile } from './pid-file';
+import { openPidfd, sendPidfd } from './pidfd-socket';
 import { destroyContainer } from './destroy';
 import { refuseFrozenCgroup, thawToKill, watchFrozenCgroup } from './frozen-cgroup';
 import { setProcessRlimits } from './process-rlimits';
@@ -52,6 +53,8 @@ export interface CreateOptions {
   listenFds?: number;
   /** With a terminal: where the pty master goes (required unless `onConsole` takes it). */
   consoleSocket?: string;
+  /** --pidfd-socket: where a pidfd of the init goes once it exists. */
+  pidfdSocket?: string;
   /** `run -t`: a terminal even when config.json has process.terminal false. */
   tty?: boolean;
   /**
@@ -166,6 +169,14 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
       // Before the init forks: the container init inherits the resctrl group.
       if (intelRdt) record.intelRdt = joinIntelRdt(intelRdt, pid);
     });
+    if (opts.pidfdSocket) {
+      const pidfd = openPidfd(initPid, record.initStartTime);
+      try {
+        sendPidfd(opts.pidfdSocket, pidfd, 'standard');
+      } finally {
+        closeQuietly(pidfd);
+      }
+    }
     record.status = 'created';
     delete record.creator;
     store.write(record);

@@ -13,6 +13,7 @@ import { loadContainer } from './container';
 import { sendToConsoleSocket } from './console-socket';
 import { checkPreservedFds } from './exec-fds';
 import { writePidFile } from './pid-file';
+import { openPidfd, sendPidfd } from './pidfd-socket';
 import { signalIfSame } from './signal-process';
 import { setProcessRlimits } from './process-rlimits';
 import { initError, SyncChannel } from './sync-protocol';
@@ -29,6 +30,8 @@ export interface ExecOptions {
   detach: boolean;
   pidFile?: string;
   consoleSocket?: string;
+  /** --pidfd-socket: where a pidfd of the exec'd process goes once it has started. */
+  pidfdSocket?: string;
   /** fds 3.. passed through (--preserve-fds plus LISTEN_FDS). */
   preserveFds: number;
   /** How many of those came from LISTEN_FDS. */
@@ -86,6 +89,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   const forwarder = opts.detach ? undefined : new SignalForwarder();
   const channel = terminal ? TerminalChannel.open() : undefined;
   let master = -1;
+  let pidfd = -1;
   let pid = 0;
   let startTime = '';
   let exited: Promise<number | null> | undefined;
@@ -123,6 +127,8 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
           pid = m.pid;
           startTime = readStartTime(pid) ?? '';
           forwarder?.target(pid, startTime);
+          // Opened while the process is surely alive; sent once it has started.
+          if (opts.pidfdSocket) pidfd = openPidfd(pid, startTime);
           if (rlimitsAsked) grantRlimits();
         } else if (m.type === 'rlimits') {
           rlimitsAsked = true;
@@ -158,6 +164,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     if (!execed || pid === 0) {
       throw new OcirtError(`the exec'd process exited before it started${code ? ` (exit status ${code})` : ''}`);
     }
+    if (pidfd >= 0) sendPidfd(opts.pidfdSocket!, pidfd, 'setns');
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
   } catch (err) {
     if (pid > 0 && startTime) signalIfSame(pid, startTime, SIGKILL);
@@ -167,10 +174,12 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
       await native().waitForExit(pid).catch(() => undefined);
     }
     if (master >= 0) closeQuietly(master);
+    if (pidfd >= 0) closeQuietly(pidfd);
     channel?.close();
     forwarder?.stop();
     throw err;
   }
+  if (pidfd >= 0) closeQuietly(pidfd);
   channel?.close();
   if (opts.detach) return 0;
 

@@ -7,10 +7,10 @@ import { startTerminalProxy } from './terminal-proxy';
 
 /**
  * `run`: create + start. Detached, it returns once started. Otherwise ocirt becomes the
- * init's subreaper, forwards signals to it, waits, deletes the container and returns
- * the exit status (128+signal when it was killed).
+ * init's subreaper, forwards signals to it, waits, deletes the container (unless
+ * --keep) and returns the exit status (128+signal when it was killed).
  */
-export async function runContainer(opts: CreateOptions & { detach: boolean }, warn: (m: string) => void): Promise<number> {
+export async function runContainer(opts: CreateOptions & { detach: boolean; keep?: boolean }, warn: (m: string) => void): Promise<number> {
   if (!opts.detach) native().setChildSubreaper();
   // In the foreground without a console socket, a terminal is proxied by ocirt itself.
   let master = -1;
@@ -38,6 +38,7 @@ export async function runContainer(opts: CreateOptions & { detach: boolean }, wa
     forwarder.stop();
     await proxy?.finish();
   }
-  await deleteContainer(opts.root, opts.id, true, warn);
+  // --keep: left stopped, with its cgroup, for `delete` (as runc).
+  if (!opts.keep) await deleteContainer(opts.root, opts.id, true, warn);
   return status.code ?? 128 + (status.signal ?? 0);
 }

@@ -4,6 +4,11 @@ export const createOptionDefs: OptionDef[] = [
   { name: 'bundle', short: 'b', value: 'dir', description: 'bundle directory (default: the current directory)' },
   { name: 'pid-file', value: 'file', description: 'write the init\'s host pid to this file' },
   { name: 'console-socket', value: 'path', description: 'AF_UNIX socket that receives the pty master (process.terminal)' },
+  { name: 'pidfd-socket', value: 'path', description: 'AF_UNIX socket that receives a pidfd of the container\'s init (payload "standard")' },
+  {
+    name: 'no-subreaper',
+    description: 'accepted as runc does; ocirt\'s init is never its own child, so ocirt stays the subreaper of a process it waits for',
+  },
   { name: 'no-pivot', description: 'use MS_MOVE and chroot instead of pivot_root (ramdisk roots)' },
   { name: 'no-new-keyring', description: 'do not create a new session keyring' },
   { name: 'preserve-fds', value: 'n', description: 'pass fds 3 .. 3+n-1 to the container process' },

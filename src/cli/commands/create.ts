@@ -24,6 +24,7 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       preserveFds: preservedFdCount(intOption(p, 'preserve-fds', 0)),
       listenFds: listenFdCount(),
       consoleSocket: stringOption(p, 'console-socket'),
+        pidfdSocket: stringOption(p, 'pidfd-socket'),
       warn: (m) => ctx.reporter.warn(m),
       rootless: ctx.globals.rootless,
       cgroupManager: cgroupManagerOf(ctx.globals),

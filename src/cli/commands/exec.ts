@@ -19,6 +19,7 @@ export const def: CommandDef = {
   options: [
     { name: 'process', short: 'p', value: 'file', description: 'the process to run, as a runtime-spec process.json (then no command)' },
     { name: 'console-socket', value: 'path', description: 'AF_UNIX socket that receives the pty master (with a terminal and --detach)' },
+    { name: 'pidfd-socket', value: 'path', description: 'AF_UNIX socket that receives a pidfd of the exec\'d process (payload "setns")' },
     { name: 'cwd', value: 'dir', description: 'working directory in the container' },
     { name: 'env', short: 'e', value: 'NAME=VALUE', description: 'add an environment variable (repeatable)', repeat: true },
     { name: 'tty', short: 't', description: 'allocate a pseudo-terminal' },
@@ -78,6 +79,7 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       detach: boolOption(p, 'detach'),
       pidFile: stringOption(p, 'pid-file'),
       consoleSocket: stringOption(p, 'console-socket'),
+      pidfdSocket: stringOption(p, 'pidfd-socket'),
       preserveFds: intOption(p, 'preserve-fds', 0) + listenFds,
       listenFds,
       ignorePaused: boolOption(p, 'ignore-paused'),

@@ -12,6 +12,7 @@ export const def: CommandDef = {
   options: [
     ...createOptionDefs,
     { name: 'detach', short: 'd', description: 'return once the container has started' },
+    { name: 'keep', description: 'do not delete the container after it exits (it stays stopped, with its cgroup, until delete)' },
     { name: 'tty', short: 't', description: 'give the process a terminal even if config.json does not (proxied by ocirt without --console-socket)' },
   ],
 };
@@ -30,8 +31,10 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
         preserveFds: preservedFdCount(intOption(p, 'preserve-fds', 0)),
         listenFds: listenFdCount(),
         consoleSocket: stringOption(p, 'console-socket'),
+        pidfdSocket: stringOption(p, 'pidfd-socket'),
         tty: boolOption(p, 'tty'),
         detach: boolOption(p, 'detach'),
+        keep: boolOption(p, 'keep'),
         warn: (m) => ctx.reporter.warn(m),
         rootless: ctx.globals.rootless,
         cgroupManager: cgroupManagerOf(ctx.globals),
