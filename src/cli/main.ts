@@ -14,6 +14,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`ocirt version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
       return 0;
     }
+    const topic = verb === 'help' ? rest[0] : verb;
+    if (topic && topic !== 'help' && !Object.hasOwn(COMMANDS, topic) && (verb === 'help' || globals.help || rest.includes('--help') || rest.includes('-h'))) {
+      // runc's (urfave/cli's) answer, which scripts check for.
+      throw new UsageError(`No help topic for '${topic}'`);
+    }
     if (!verb || globals.help || verb === 'help') {
       const { printHelp } = require('./help') as typeof import('./help');
       printHelp(verb === 'help' ? rest[0] : verb && globals.help ? verb : undefined);

@@ -66,6 +66,17 @@ describe('version and help', () => {
     expectCleanError(scope.ocirt(['frobnicate']), 'unknown command');
   });
 
+  it('help for an unknown verb says there is no such topic, as runc does; help for a verb is its help', () => {
+    for (const argv of [['foo', '-h'], ['foo', '--help'], ['help', 'foo'], ['-h', 'foo']]) {
+      expectCleanError(scope.ocirt(argv), "No help topic for 'foo'");
+    }
+    for (const argv of [['run', '-h'], ['help', 'run'], ['-h', 'run']]) {
+      const r = raw(argv);
+      expect(r.status, argv.join(' ')).toBe(0);
+      expect(r.stdout, argv.join(' ')).toMatch(/^Usage: ocirt run /);
+    }
+  });
+
   it('a missing container id is a usage error', () => {
     expectCleanError(scope.ocirt(['state']), 'container-id');
   });
