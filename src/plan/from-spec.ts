@@ -2,6 +2,7 @@ import type { Spec } from '../spec/types';
 import { INIT_PLAN_VERSION, type InitPlan, type PlanProcessAttributes } from './init-plan';
 import { translateDevices } from './devices';
 import { translateInitHooks } from './hooks';
+import { joinedUserNamespaceIds } from './joined-user-namespace';
 import { applyMountLabel } from './lsm';
 import { translateMounts } from './mounts';
 import { translateNamespaces, type NamespacePlan } from './namespaces';
@@ -52,6 +53,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     mounts,
   });
   const attributes = translateProcessAttributes(spec, opts);
+  const joinedIds = joinedUserNamespaceIds(spec, opts.host.joinedUserNamespace);
 
   return {
     version: INIT_PLAN_VERSION,
@@ -59,6 +61,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     joinNamespaces: ns.joinNamespaces,
     createNamespaces: ns.createNamespaces,
     waitForIdMaps: ns.waitForIdMaps,
+    ...(joinedIds ? { joinedUserNamespaceIds: joinedIds } : {}),
     timeOffsets: ns.timeOffsets,
     execFifo: opts.execFifo,
     ...rootfs,

@@ -8,6 +8,7 @@ import { gatherSeccompFacts } from './seccomp-host';
 import { readCapBounding, readCapLastCap } from './capability-host';
 import type { CgroupLayout, HostFacts } from './plan-options';
 import { inUserNamespace } from '../rootless/mode';
+import { readUserNamespaceMaps } from './user-namespace-host';
 
 /**
  * The file system work compilePlan needs done: the kind of each bind mount source
@@ -37,6 +38,9 @@ export function gatherHostFacts(spec: Spec, bundle: string, cgroupLayout: Cgroup
   if (spec.linux?.intelRdt) facts.intelRdt = gatherIntelRdtFacts(spec.linux);
   if (inUserNamespace(readOr('/proc/self/uid_map'))) facts.inUserNamespace = true;
   if (process.geteuid?.() === 0) facts.privilegedRuntime = true;
+  const joinedUser = spec.linux?.namespaces?.find((n) => n.type === 'user' && n.path)?.path;
+  const joinedMaps = joinedUser ? readUserNamespaceMaps(joinedUser) : undefined;
+  if (joinedMaps) facts.joinedUserNamespace = joinedMaps;
   return facts;
 }
 

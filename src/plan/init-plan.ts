@@ -269,6 +269,13 @@ export interface InitPlan extends PlanProcessAttributes {
   /** With CLONE_NEWUSER: the init waits until the runtime has written the id maps. */
   waitForIdMaps: boolean;
   /**
+   * A user namespace joined by path: the init takes these ids (of that namespace) right
+   * after joining, so that what it creates has an owner the namespace maps: its root, or
+   * the process's ids where root is not mapped (src/plan/joined-user-namespace.ts).
+   * Absent when no user namespace is joined.
+   */
+  joinedUserNamespaceIds?: { uid: number; gid: number };
+  /**
    * The runtime writing the maps is not root (rootless): the init is dumpable while it
    * waits for them, or its /proc files would belong to root and be out of the writer's
    * (and newuidmap's) reach. Absent: false.

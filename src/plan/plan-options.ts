@@ -2,6 +2,7 @@ import type { IntelRdtHostFacts } from './intel-rdt';
 import type { LsmHostFacts } from './lsm-host';
 import type { NetDeviceHostFacts } from './net-devices';
 import type { SeccompCompiler, SeccompHostFacts } from './seccomp-host';
+import type { UserNamespaceMaps } from './user-namespace-host';
 
 /**
  * What the plan compiler needs besides the Spec. compilePlan is pure: every fact about
@@ -80,6 +81,11 @@ export interface HostFacts {
    * PlanMount.preopenSource). Absent: false (rootless: the container's root is the caller).
    */
   privilegedRuntime?: boolean;
+  /**
+   * The maps of the user namespace linux.namespaces joins by path, read from a process
+   * in it; gathered only for such a config. Absent: unknown.
+   */
+  joinedUserNamespace?: UserNamespaceMaps;
 }
 
 export interface PlanOptions {

@@ -224,6 +224,92 @@ describe.skipIf(!isRoot)('namespaces (needs root)', () => {
     expect(scope.ocirt(['delete', firstId]).status).toBe(0);
   });
 
+  describe('user: joining another container\'s user namespace by path, with no mappings in the config', () => {
+    /** uid 0 is host 100000, gid 0 host 200000, as in runc's userns tests. */
+    const MAPS = { uid: '0 100000 65536', gid: '0 200000 65536' };
+
+    function ownedByMappedRoot(b: { dir: string; rootfs: string }): void {
+      execFileSync('chown', ['-R', '100000:200000', b.rootfs]);
+      fs.chmodSync(b.dir, 0o755);
+    }
+
+    /** The first container, detached, with a user namespace of its own; its pid. */
+    function startOwner(uidSize = 65536): number {
+      const id = scope.id('userns-owner');
+      const b = scope.bundle(['sleep', '1000'], (s) => {
+        s.linux!.namespaces!.push({ type: 'user' });
+        s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: uidSize }];
+        s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      });
+      ownedByMappedRoot(b);
+      const r = ocirtToFiles(scope.root, ['run', '-d', '--bundle', b.dir, id], { dir: b.dir });
+      expect(r.err()).toBe('');
+      expect(r.status).toBe(0);
+      return stateOf(scope.root, id).pid;
+    }
+
+    /** A second container joining the user namespace at nsPath, detached; its id. */
+    function startJoiner(nsPath: string, edit?: (s: Spec) => void): { id: string; r: ReturnType<typeof ocirtToFiles> } {
+      const id = scope.id('userns-joiner');
+      const b = scope.bundle(['sleep', '1000'], (s) => {
+        s.linux!.namespaces!.push({ type: 'user', path: nsPath });
+        edit?.(s);
+      });
+      ownedByMappedRoot(b);
+      return { id, r: ocirtToFiles(scope.root, ['run', '-d', '--bundle', b.dir, id], { dir: b.dir }) };
+    }
+
+    function expectInOwnersNamespace(id: string, ownerPid: number): void {
+      const e = scope.ocirt(['exec', id, 'sh', '-c', `cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; ${PRINT_NS}`]);
+      expect(e.stderr).toBe('');
+      expect(e.status).toBe(0);
+      const out = lines(e.stdout);
+      expect(out.slice(0, 4).map((l) => l.trim().split(/\s+/).join(' '))).toEqual([MAPS.uid, MAPS.gid, '0', '0']);
+      const links = nsLinks(out.slice(4).join('\n'));
+      expect(links.user).toBe(fs.readlinkSync(`/proc/${ownerPid}/ns/user`));
+      // the other namespaces are its own
+      for (const kind of KINDS) expect(links[kind], kind).not.toBe(fs.readlinkSync(`/proc/${ownerPid}/ns/${NS_FILE[kind]}`));
+    }
+
+    itNeeds(host.userNamespaces)('by /proc/<pid>/ns/user: the container runs as the namespace\'s root, and exec sees its maps', () => {
+      const ownerPid = startOwner();
+      const { id, r } = startJoiner(`/proc/${ownerPid}/ns/user`);
+      expect(r.err()).toBe('');
+      expect(r.status).toBe(0);
+      expectInOwnersNamespace(id, ownerPid);
+      // what the init made in the joiner's /dev has an owner mapped in the namespace
+      const e = scope.ocirt(['exec', id, 'stat', '-c', '%u:%g', '/dev/pts', '/dev/shm']);
+      expect(e.stdout).toBe('0:0\n0:0\n');
+    });
+
+    itNeeds(host.userNamespaces)('by a bind mount of the namespace file', () => {
+      const ownerPid = startOwner();
+      const nsFile = path.join(scope.scratch('ocirt-userns-file-'), 'user');
+      fs.writeFileSync(nsFile, '');
+      execFileSync('mount', ['--bind', `/proc/${ownerPid}/ns/user`, nsFile]);
+      try {
+        const { id, r } = startJoiner(nsFile);
+        expect(r.err()).toBe('');
+        expect(r.status).toBe(0);
+        expectInOwnersNamespace(id, ownerPid);
+      } finally {
+        execFileSync('umount', [nsFile]);
+      }
+    });
+
+    itNeeds(host.userNamespaces)('a process.user uid the joined namespace does not map is refused with its pointer, and nothing is left', () => {
+      const ownerPid = startOwner(1000);
+      const { id, r } = startJoiner(`/proc/${ownerPid}/ns/user`, (s) => {
+        s.process!.user = { uid: 5000, gid: 0 };
+      });
+      expect(r.status).not.toBe(0);
+      expect(lines(r.err())).toEqual([
+        `ocirt: run ${id}: /process/user/uid: uid 5000 is not mapped in the user namespace /proc/${ownerPid}/ns/user (uid_map: 0 100000 1000)`,
+      ]);
+      expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
+    });
+  });
+
   it('an empty namespace path is no path: the namespace is created, with a warning naming the pointer; validate warns too', () => {
     const b = scope.bundle(sh('readlink /proc/self/ns/net'), (s) => {
       s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '' } : n));

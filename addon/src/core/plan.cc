@@ -119,6 +119,12 @@ Plan plan_from_json(const JsonValue& v) {
   plan.create_namespaces = int(v["createNamespaces"].i64());
   plan.wait_for_id_maps = v["waitForIdMaps"].b();
   plan.dumpable_for_id_maps = v["dumpableForIdMaps"].b();
+  const JsonValue& joined_ids = v["joinedUserNamespaceIds"];
+  if (!joined_ids.is_null()) {
+    plan.has_joined_user_namespace_ids = true;
+    plan.joined_user_namespace_uid = uid_t(joined_ids["uid"].u64());
+    plan.joined_user_namespace_gid = gid_t(joined_ids["gid"].u64());
+  }
   const JsonValue& offsets = v["timeOffsets"];
   if (!offsets.is_null()) {
     plan.monotonic = offset_from(offsets["monotonic"]);

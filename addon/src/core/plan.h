@@ -151,6 +151,10 @@ struct Plan {
   int create_namespaces = 0;
   bool wait_for_id_maps = false;
   bool dumpable_for_id_maps = false;
+  // A user namespace joined by path: the ids taken right after joining it.
+  bool has_joined_user_namespace_ids = false;
+  uid_t joined_user_namespace_uid = 0;
+  gid_t joined_user_namespace_gid = 0;
   TimeOffset monotonic, boottime;
   std::string exec_fifo;
   std::string rootfs;

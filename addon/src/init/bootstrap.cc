@@ -31,6 +31,7 @@ void run_bootstrap(int sync_fd, const Plan& plan) {
   int fifo_fd = make_exec_fifo(plan.exec_fifo);
   BindSourceOpener opener = start_bind_source_opener(plan);
   join_namespaces(plan.join_namespaces);
+  take_joined_user_namespace_ids(plan);
   create_namespaces(sync_fd, plan);
   std::vector<int> source_fds = receive_bind_sources(opener, plan);
 

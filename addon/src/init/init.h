@@ -56,6 +56,8 @@ std::vector<int> receive_bind_sources(BindSourceOpener& opener, const Plan& plan
 
 // namespaces.cc
 void join_namespaces(const std::vector<NamespaceJoin>& joins);
+// After join_namespaces: the ids of plan.joined_user_namespace_ids, if any.
+void take_joined_user_namespace_ids(const Plan& plan);
 void create_namespaces(int sync_fd, const Plan& plan);
 
 // resolve_in_root.cc

@@ -31,6 +31,14 @@ void join_namespaces(const std::vector<NamespaceJoin>& joins) {
   }
 }
 
+void take_joined_user_namespace_ids(const Plan& plan) {
+  if (!plan.has_joined_user_namespace_ids) return;
+  gid_t gid = plan.joined_user_namespace_gid;
+  uid_t uid = plan.joined_user_namespace_uid;
+  if (setresgid(gid, gid, gid) != 0) die_errno("setresgid", std::to_string(gid) + " in the joined user namespace");
+  if (setresuid(uid, uid, uid) != 0) die_errno("setresuid", std::to_string(uid) + " in the joined user namespace");
+}
+
 static void write_time_offsets(const Plan& plan) {
   std::string text;
   if (plan.monotonic.set)
