@@ -6,6 +6,7 @@ import type { RecordCgroup } from '../state/record';
 import { StateStore } from '../state/store';
 import { loadContainer } from './container';
 import { waitForCreateInProgress } from './create-in-progress';
+import { cgroupSummary } from './debug-summary';
 import { destroyContainer } from './destroy';
 import { runHooksWarning } from './hooks';
 import { hookBase } from './start';
@@ -14,7 +15,13 @@ import { hookBase } from './start';
  * `delete [--force] ID`: a created or stopped container is removed; a running or
  * paused one only with --force (killed first). poststop hooks run last.
  */
-export async function deleteContainer(root: string, id: string, force: boolean, warn: (m: string) => void): Promise<void> {
+export async function deleteContainer(
+  root: string,
+  id: string,
+  force: boolean,
+  warn: (m: string) => void,
+  debug?: (m: string) => void,
+): Promise<void> {
   const store = new StateStore(root);
   waitForCreateInProgress(store.dir(id), id);
   let loaded;
@@ -34,10 +41,13 @@ export async function deleteContainer(root: string, id: string, force: boolean, 
   if ((status === 'running' || status === 'paused') && !force) {
     throw new OcirtError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
+  debug?.(`delete: container ${id} is ${status}, init pid ${record.pid}${force ? ' (--force)' : ''}`);
   if (status === 'paused') thaw(record.cgroup);
   destroyContainer(record, { killInit: true });
-  await runHooksWarning('poststop', record.hooks.poststop, { ...hookBase(record), status: 'stopped' }, warn);
+  debug?.(`delete: init killed if it was alive; cgroup ${cgroupSummary(record.cgroup)} removed`);
+  await runHooksWarning('poststop', record.hooks.poststop, { ...hookBase(record), status: 'stopped' }, warn, debug);
   store.remove(id);
+  debug?.(`delete: container ${id} deleted (state directory removed)`);
 }
 
 function thaw(cgroup: RecordCgroup): void {

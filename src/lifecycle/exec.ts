@@ -20,6 +20,7 @@ import { initError, SyncChannel } from './sync-protocol';
 import { handOverSeccompListener } from './seccomp-notify';
 import { closeQuietly, TerminalChannel } from './terminal-channel';
 import { checkTerminal } from './terminal-plan';
+import { cgroupSummary, namespacesSummary } from './debug-summary';
 import { startTerminalProxy, type TerminalProxy } from './terminal-proxy';
 import { isSameProcess, readStartTime } from '../state/liveness';
 
@@ -38,6 +39,8 @@ export interface ExecOptions {
   listenFds: number;
   ignorePaused?: boolean;
   warn: (message: string) => void;
+  /** --debug: told what is done at each stage (absent: nothing is said, or even built). */
+  debug?: (message: string) => void;
 }
 
 const SIGKILL = 9;
@@ -83,6 +86,10 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     terminalRelayed: !opts.detach && !opts.consoleSocket,
   });
   if (!isSameProcess(record.pid, record.initStartTime)) throw new OcirtError('cannot exec in a stopped container');
+  opts.debug?.(
+    `exec: container ${opts.id} is ${status}, init pid ${record.pid}; process ${JSON.stringify(plan.process.args)} uid ${plan.process.uid} ` +
+      `gid ${plan.process.gid} cwd ${plan.process.cwd}; joins ${namespacesSummary({ createNamespaces: 0, joinNamespaces: plan.joinNamespaces })}`,
+  );
 
   if (!opts.detach) native().setChildSubreaper();
   // From now on a signal to ocirt is meant for the process (held until it exists).
@@ -119,6 +126,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
       // In the container's cgroup before it joins anything: the process forks there.
       openCgroupDriver(record.cgroup).join(child.pid!);
       sync.send({ type: 'exec', plan });
+      opts.debug?.(`ocirt-init[${child.pid}]: exec helper spawned, in cgroup ${cgroupSummary(record.cgroup)}, plan sent`);
       for (;;) {
         const m = await Promise.race([sync.next(), spawnFailed]);
         if (m === null) break;
@@ -146,6 +154,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
           }
         } else if (m.type === 'exec') {
           execed = true;
+          opts.debug?.(`exec: process pid ${pid} entered the container's namespaces and runs ${JSON.stringify(plan.process.args)}`);
         } else if (m.type === 'seccomp') {
           handOverSeccompListener({
             pid,
@@ -196,6 +205,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     forwarder!.stop();
     await proxy?.finish();
   }
+  opts.debug?.(`exec: process pid ${pid} exited: ${result.code !== null ? `status ${result.code}` : `signal ${result.signal}`}`);
   return result.code ?? 128 + (result.signal ?? 0);
 }
 

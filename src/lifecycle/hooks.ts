@@ -60,16 +60,26 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState, index = 0)
 }
 
 /** Runs hooks in order; the first failure stops the rest and is thrown. */
-export async function runHooks(kind: HookKind, hooks: Hook[], state: HookState): Promise<void> {
-  for (const [i, h] of hooks.entries()) await runHook(kind, h, state, i);
+export async function runHooks(kind: HookKind, hooks: Hook[], state: HookState, debug?: (m: string) => void): Promise<void> {
+  for (const [i, h] of hooks.entries()) {
+    debug?.(`hook: running ${kind} hook #${i} ${h.path} ${JSON.stringify(h.args ?? [])}`);
+    await runHook(kind, h, state, i);
+  }
 }
 
 /**
  * poststop failures do not fail the command (runtime-spec): each is reported as a
  * warning and the remaining hooks still run.
  */
-export async function runHooksWarning(kind: HookKind, hooks: Hook[], state: HookState, warn: (msg: string) => void): Promise<void> {
+export async function runHooksWarning(
+  kind: HookKind,
+  hooks: Hook[],
+  state: HookState,
+  warn: (msg: string) => void,
+  debug?: (m: string) => void,
+): Promise<void> {
   for (const [i, h] of hooks.entries()) {
+    debug?.(`hook: running ${kind} hook #${i} ${h.path} ${JSON.stringify(h.args ?? [])}`);
     try {
       await runHook(kind, h, state, i);
     } catch (err) {

@@ -1,6 +1,7 @@
 import { openCgroupDriver } from '../cgroups/select-driver';
 import { OcirtError } from '../native/error';
 import { loadContainer } from './container';
+import { cgroupSummary } from './debug-summary';
 import { signalIfSame } from './signal-process';
 
 /**
@@ -8,8 +9,9 @@ import { signalIfSame } from './signal-process';
  * `--all` also works on a stopped container, as runc: what is left in its cgroup (the
  * init of a container without its own pid namespace may be gone before the rest).
  */
-export function killContainer(root: string, id: string, signal: number, all: boolean): void {
+export function killContainer(root: string, id: string, signal: number, all: boolean, debug?: (m: string) => void): void {
   const { record, status } = loadContainer(root, id);
+  debug?.(`kill: container ${id} is ${status}; signal ${signal} to ${all ? `every process of cgroup ${cgroupSummary(record.cgroup)}` : `init pid ${record.pid}`}`);
   if (all) {
     // Every process of the cgroup: cgroup.kill for SIGKILL where the kernel has it, else
     // freeze, signal each, thaw (a paused container stays paused).

@@ -22,11 +22,11 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
   const forwarder = opts.detach ? undefined : new SignalForwarder(proxy ? ['SIGWINCH'] : []);
   forwarder?.target(record.pid, record.initStartTime);
   try {
-    await startContainer(opts.root, opts.id);
+    await startContainer(opts.root, opts.id, opts.debug);
   } catch (err) {
     forwarder?.stop();
     await proxy?.finish(0);
-    await deleteContainer(opts.root, opts.id, true, warn).catch(() => {});
+    await deleteContainer(opts.root, opts.id, true, warn, opts.debug).catch(() => {});
     throw err;
   }
   if (!forwarder) return 0;
@@ -38,7 +38,8 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
     forwarder.stop();
     await proxy?.finish();
   }
+  opts.debug?.(`run: the container's process exited: ${status.code !== null ? `status ${status.code}` : `signal ${status.signal}`}`);
   // --keep: left stopped, with its cgroup, for `delete` (as runc).
-  if (!opts.keep) await deleteContainer(opts.root, opts.id, true, warn);
+  if (!opts.keep) await deleteContainer(opts.root, opts.id, true, warn, opts.debug);
   return status.code ?? 128 + (status.signal ?? 0);
 }

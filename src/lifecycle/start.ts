@@ -12,8 +12,9 @@ const SIGKILL = 9;
  * `start`: opens the exec fifo for reading, which releases the init blocked on it, and
  * waits for its byte. The fifo is opened non-blocking so a dead init cannot hang us.
  */
-export async function startContainer(root: string, id: string): Promise<void> {
+export async function startContainer(root: string, id: string, debug?: (m: string) => void): Promise<void> {
   const { store, record, status } = loadContainer(root, id);
+  debug?.(`start: container ${id} is ${status}, init pid ${record.pid}`);
   if (status === 'stopped') throw new OcirtError('cannot start a container that has stopped');
   if (status !== 'created') throw new OcirtError(`cannot start an already ${status} container`);
 
@@ -44,10 +45,12 @@ export async function startContainer(root: string, id: string): Promise<void> {
   } finally {
     fs.closeSync(fd);
   }
+  debug?.(`start: the init took the exec fifo ${record.execFifo}: it runs the container's process`);
   fs.rmSync(record.execFifo, { force: true });
   record.status = 'running';
   store.write(record);
-  await runPoststart(record);
+  await runPoststart(record, debug);
+  debug?.(`start: container ${id} started`);
 }
 
 /**
@@ -55,9 +58,12 @@ export async function startContainer(root: string, id: string): Promise<void> {
  * container): the container is killed, as runc does, and left stopped for `delete`,
  * which runs the poststop hooks; the hooks after the failed one do not run.
  */
-async function runPoststart(record: Parameters<typeof hookBase>[0] & { initStartTime: string; hooks: { poststart: Parameters<typeof runHooks>[1] } }) {
+async function runPoststart(
+  record: Parameters<typeof hookBase>[0] & { initStartTime: string; hooks: { poststart: Parameters<typeof runHooks>[1] } },
+  debug: ((m: string) => void) | undefined,
+) {
   try {
-    await runHooks('poststart', record.hooks.poststart, { ...hookBase(record), status: 'running' });
+    await runHooks('poststart', record.hooks.poststart, { ...hookBase(record), status: 'running' }, debug);
   } catch (err) {
     if (signalIfSame(record.pid, record.initStartTime, SIGKILL)) waitGone(record.pid, record.initStartTime);
     throw err;

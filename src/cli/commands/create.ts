@@ -26,6 +26,7 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       consoleSocket: stringOption(p, 'console-socket'),
         pidfdSocket: stringOption(p, 'pidfd-socket'),
       warn: (m) => ctx.reporter.warn(m),
+      debug: ctx.reporter.debug,
       rootless: ctx.globals.rootless,
       cgroupManager: cgroupManagerOf(ctx.globals),
     });

@@ -12,7 +12,7 @@ export const def: CommandDef = {
 export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
   const { deleteContainer } = require('../../lifecycle/delete') as typeof import('../../lifecycle/delete');
   try {
-    await deleteContainer(ctx.root, p.args[0], p.options.force === true, (m) => ctx.reporter.warn(m));
+    await deleteContainer(ctx.root, p.args[0], p.options.force === true, (m) => ctx.reporter.warn(m), ctx.reporter.debug);
   } catch (err) {
     prefix(err, `delete ${p.args[0]}`);
     throw err;

@@ -84,6 +84,7 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       listenFds,
       ignorePaused: boolOption(p, 'ignore-paused'),
       warn: (m) => ctx.reporter.warn(m),
+      debug: ctx.reporter.debug,
     });
   } catch (err) {
     prefix(err, `exec ${id}`);

@@ -17,7 +17,7 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
   const { killContainer } = require('../../lifecycle/kill') as typeof import('../../lifecycle/kill');
   const signal = p.args[1] === undefined ? DEFAULT_KILL_SIGNAL : parseSignal(p.args[1]);
   try {
-    killContainer(ctx.root, p.args[0], signal, p.options.all === true);
+    killContainer(ctx.root, p.args[0], signal, p.options.all === true, ctx.reporter.debug);
   } catch (err) {
     prefix(err, `kill ${p.args[0]}`);
     throw err;

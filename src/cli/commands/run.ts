@@ -36,6 +36,7 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
         detach: boolOption(p, 'detach'),
         keep: boolOption(p, 'keep'),
         warn: (m) => ctx.reporter.warn(m),
+        debug: ctx.reporter.debug,
         rootless: ctx.globals.rootless,
         cgroupManager: cgroupManagerOf(ctx.globals),
       },

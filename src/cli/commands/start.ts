@@ -12,7 +12,7 @@ export const def: CommandDef = {
 export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
   const { startContainer } = require('../../lifecycle/start') as typeof import('../../lifecycle/start');
   try {
-    await startContainer(ctx.root, p.args[0]);
+    await startContainer(ctx.root, p.args[0], ctx.reporter.debug);
   } catch (err) {
     prefix(err, `start ${p.args[0]}`);
     throw err;
