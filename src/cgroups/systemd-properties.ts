@@ -137,7 +137,8 @@ export function resourceProperties(res: LinuxResources, o: ResourcePropertyOptio
   }
 
   const pids = res.pids?.limit;
-  if (pids !== undefined && (pids > 0 || pids < 0)) props.push(u64('TasksMax', pids < 0 ? INFINITY : pids));
+  // 0 is a real limit (runc 1.4, runtime-spec 1.3); systemd refuses TasksMax=0, so it is 1, as pidsMax says.
+  if (pids !== undefined) props.push(u64('TasksMax', pids < 0 ? INFINITY : Math.max(pids, 1)));
 
   if (cpu && o.systemdVersion >= SINCE.allowedCpus) {
     if (cpu.cpus) props.push({ name: 'AllowedCPUs', signature: 'ay', value: rangeToBits(cpu.cpus, `${o.at}/cpu/cpus`) });

@@ -6,6 +6,17 @@ export function blockDeviceLine(d: LinuxThrottleDevice, key: string): string {
   return `${d.major}:${d.minor} ${key ? `${key}=` : ''}${formatInt(d.rate)}`;
 }
 
+/**
+ * pids.max for linux.resources.pids.limit: a negative limit is "max"; 0 is a real limit
+ * (runtime-spec 1.3, runc 1.4), written as 1 because systemd refuses TasksMax=0 and the
+ * cgroupfs drivers do the same so the two never disagree (a pids cgroup behaves the same
+ * at 0 and 1: the one process it holds can fork nothing).
+ */
+export function pidsMax(limit: number): string {
+  if (limit < 0) return 'max';
+  return formatInt(limit === 0 ? 1 : limit);
+}
+
 /** An rdma.max line: "mlx4_0 hca_handle=2 hca_object=2000" (only the limits given). */
 export function rdmaLine(device: string, limits: LinuxRdma): string {
   let line = device;

@@ -3,7 +3,7 @@ import type { LinuxResources } from '../spec/types-resources';
 import { type CgroupWrite, formatInt, type Translation } from './cgroup-write';
 import { v1DeviceWrites } from './device-rules';
 import type { HostCgroupInfo } from './host-info';
-import { blockDeviceLine, rdmaLine } from './translate-common';
+import { blockDeviceLine, pidsMax, rdmaLine } from './translate-common';
 import { unifiedKeyWrites } from './v2-translate';
 
 export interface TranslateOptions {
@@ -84,7 +84,7 @@ export function translateV1(res: LinuxResources, at: string, host: HostCgroupInf
   }
 
   const pids = res.pids?.limit;
-  if (pids !== undefined && pids !== 0) w('pids', 'pids.max', pids > 0 ? formatInt(pids) : 'max', '/pids/limit');
+  if (pids !== undefined) w('pids', 'pids.max', pidsMax(pids), '/pids/limit');
 
   const bio = res.blockIO;
   if (bio) {

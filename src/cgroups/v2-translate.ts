@@ -3,7 +3,7 @@ import type { LinuxResources } from '../spec/types-resources';
 import { type CgroupWrite, formatInt, isUnsetSentinel, type Translation } from './cgroup-write';
 import { containerDeviceRules } from './device-rules';
 import type { HostCgroupInfo } from './host-info';
-import { blockDeviceLine, controllerOfFile, rdmaLine } from './translate-common';
+import { blockDeviceLine, controllerOfFile, pidsMax, rdmaLine } from './translate-common';
 import { blkioWeightToIoWeight, sharesToWeight, swapToV2 } from './v2-convert';
 
 export interface V2TranslateOptions {
@@ -41,7 +41,7 @@ export function translateV2(res: LinuxResources, at: string, host: HostCgroupInf
   const current = opts.current ?? (() => undefined);
 
   const pids = res.pids?.limit;
-  if (pids !== undefined && pids !== 0) w('pids.max', pids > 0 ? formatInt(pids) : 'max', '/pids/limit');
+  if (pids !== undefined) w('pids.max', pidsMax(pids), '/pids/limit');
 
   const mem = res.memory;
   if (mem) {

@@ -140,8 +140,12 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     // Written before anything is made on the host, so that `delete --force` finds the
     // cgroups (and later the init) of a create that was killed half-way.
     store.write(record);
-    // Limits are written before any process joins, so they hold from its first instruction.
-    cgroups.create(resources, { warn: opts.warn });
+    // Limits are written before any process joins, so they hold from its first instruction;
+    // but for pids.max, which would stop the runtime's own forks (bootstrap, init): it is
+    // written once the init exists and before any hook or container code runs (as runc
+    // sets it after nsexec's forks), so that even pids.limit 0 (1) leaves the process run.
+    const deferredPids = cgroups.kind !== 'none' ? resources?.pids : undefined;
+    cgroups.create(deferredPids ? { ...resources, pids: undefined } : resources, { warn: opts.warn });
     opts.debug?.(`cgroups: ${cgroupSummary(record.cgroup)} made, linux.resources applied`);
     const host = gatherHostFacts(spec, bundle.dir, cgroups.layout());
     const plan = compilePlan(spec, {
@@ -168,6 +172,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
       record.pid = pid;
       record.initStartTime = readStartTime(pid) ?? '';
       store.write(record);
+      if (deferredPids) cgroups.update({ pids: deferredPids }, { warn: opts.warn });
       // The init's namespaces exist; it waits for the state message before its rootfs.
       await moveNetDevices(opts.id, pid, netDevices);
     }, (pid) => {

@@ -136,6 +136,17 @@ describeNeeds(host.root, host.cgroupV1Controllers)('cgroup v1 resources', () => 
     expect(own.get('memory')).toMatch(new RegExp(`/${id2}$`));
   });
 
+  it('pids.limit 0 is a real limit (runc 1.4): pids.max 1, the process itself runs but cannot fork', () => {
+    const id = scope.id('pids0');
+    // Shell builtins only: sh itself is the container's one process.
+    const r = scope.run(sh('read max < /sys/fs/cgroup/pids/pids.max; echo $max; if (true) 2>/dev/null; then echo forked; else echo no-fork; fi'), (s) => {
+      s.linux!.resources = { pids: { limit: 0 } };
+    }, [], id);
+    // busybox sh gives up on a fork it cannot make.
+    expect(r.stdout).toBe('1\n');
+    expect(r.stderr).toMatch(/can't fork/);
+  });
+
   it('pids.max is enforced: a fork beyond it fails', () => {
     const script = sh('for i in 1 2 3 4 5 6 7 8; do sleep 60 & done; echo all forked; kill $(jobs -p)');
     const limited = scope.run(script, (s) => {

@@ -77,9 +77,10 @@ describe('translateV1', () => {
     expect(brief(ws)).toEqual(['cpuset/cpuset.cpus=0-1', 'cpuset/cpuset.mems=0', 'cpu/cpu.shares=2', 'pids/pids.max=10']);
   });
 
-  it('pids: -1 is max, 0 leaves it alone', () => {
+  it('pids: -1 is max; 0 is a real limit, written as 1 as runc 1.4 does (systemd refuses 0)', () => {
     expect(brief(nonDevice({ pids: { limit: -1 } }))).toEqual(['pids/pids.max=max']);
-    expect(nonDevice({ pids: { limit: 0 } })).toEqual([]);
+    expect(brief(nonDevice({ pids: { limit: 0 } }))).toEqual(['pids/pids.max=1']);
+    expect(nonDevice({})).toEqual([]);
   });
 
   it('blkio: BFQ file names as a fallback, one write per device line', () => {

@@ -46,6 +46,11 @@ describe('cgroup v2 conversions (runc\'s formulas)', () => {
 });
 
 describe('translateV2', () => {
+  it('pids: 0 is a real limit, written as 1 (runc 1.4); -1 is max', () => {
+    expect(files(tr({ pids: { limit: 0 } }).writes)).toEqual(['pids.max=1']);
+    expect(files(tr({ pids: { limit: -1 } }).writes)).toEqual(['pids.max=max']);
+  });
+
   it('the order of runc\'s fs2: pids, memory, io, cpu, cpuset, hugetlb, rdma, unified', () => {
     const t = tr({
       unified: { 'memory.high': '50000000' },

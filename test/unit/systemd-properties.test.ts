@@ -118,10 +118,10 @@ describe('resources → unit properties (cgroup v2)', () => {
     expect(values({ cpu: { quota: 50000, period: 100000 } }, opts({ update: true, systemdVersion: 241 }))).toEqual({ CPUQuotaPerSecUSec: '500000' });
   });
 
-  it('pids → TasksMax (-1: infinity; 0 leaves it)', () => {
+  it('pids → TasksMax (-1: infinity; 0 a real limit, 1 since systemd refuses 0, as runc 1.4)', () => {
     expect(values({ pids: { limit: 100 } })).toEqual({ TasksMax: '100' });
     expect(values({ pids: { limit: -1 } })).toEqual({ TasksMax: INFINITY });
-    expect(values({ pids: { limit: 0 } })).toEqual({});
+    expect(values({ pids: { limit: 0 } })).toEqual({ TasksMax: '1' });
   });
 
   it('cpus and mems → AllowedCPUs / AllowedMemoryNodes bit masks (from systemd 244)', () => {
