@@ -14,6 +14,7 @@ import { type HostHierarchy, hostHierarchies } from './host-hierarchies';
 import { checkMemoryBeforeUpdate } from './memory-check';
 import { checkResources } from './resource-checks';
 import { signalAllProcesses } from './signal-all';
+import { type SubCgroupPaths, subCgroupDirs } from './sub-cgroup';
 import type { CgroupStats } from './stats-types';
 import { readStatsV1 } from './stats-v1';
 import { translateV1 } from './v1-translate';
@@ -133,8 +134,9 @@ export class CgroupfsV1 implements CgroupDriver {
     }
   }
 
-  join(pid: number): void {
-    for (const dir of Object.values(this.paths)) joinDir(dir, pid, this.io);
+  join(pid: number, sub?: SubCgroupPaths): void {
+    const dirs = sub ? subCgroupDirs(this.paths, sub) : this.paths;
+    for (const dir of Object.values(dirs)) joinDir(dir, pid, this.io);
   }
 
   freeze(): void {

@@ -8,6 +8,7 @@ import { applyWrites } from './apply-writes';
 import { type CgroupIo, readOptional, realIo } from './cgroup-io';
 import type { Translation } from './cgroup-write';
 import { DirMaker, joinDir, readProcs, removeCgroupTree } from './cgroupfs';
+import { type SubCgroupPaths, subCgroupDirs } from './sub-cgroup';
 import { compileDeviceProgram, DEVICE_PROGRAM_LICENSE, encodeProgram } from './device-bpf';
 import type { DeviceRule } from './device-rules';
 import type { ApplyContext, CgroupDriver } from './driver';
@@ -118,8 +119,8 @@ export class CgroupfsV2 implements CgroupDriver {
     }
   }
 
-  join(pid: number): void {
-    joinDir(this.dir, pid, this.io);
+  join(pid: number, sub?: SubCgroupPaths): void {
+    joinDir(sub ? subCgroupDirs({ unified: this.dir }, sub).unified : this.dir, pid, this.io);
   }
 
   freeze(): void {

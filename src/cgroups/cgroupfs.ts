@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OcirtError } from '../native/error';
+import { describeErrno, OcirtError } from '../native/error';
 import { sleepMs } from '../util/sleep';
 import type { CgroupIo } from './cgroup-io';
 
@@ -50,12 +50,20 @@ export function inheritCpuset(dir: string, io: CgroupIo): void {
   }
 }
 
-/** Writes pid into dir/cgroup.procs. */
+/**
+ * Writes pid into dir/cgroup.procs. The error says "adding pid N to cgroups" and the
+ * errno's text before its name, as runc's does (scripts grep for both).
+ */
 export function joinDir(dir: string, pid: number, io: CgroupIo): void {
+  const file = path.join(dir, 'cgroup.procs');
   try {
-    io.write(path.join(dir, 'cgroup.procs'), String(pid));
+    io.write(file, String(pid));
   } catch (err) {
-    throw OcirtError.fromNode(`join cgroup ${dir}`, err);
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e?.errno !== 'number') throw OcirtError.fromNode(`adding pid ${pid} to cgroups: write ${file}`, err);
+    const errno = Math.abs(e.errno);
+    const [name, text] = describeErrno(errno).match(/^(\S+)(?: \((.*)\))?$/)!.slice(1);
+    throw new OcirtError(`adding pid ${pid} to cgroups: write ${file}: ${text ? `${text} (${name})` : name}`, { errno, syscall: 'write', path: file });
   }
 }
 

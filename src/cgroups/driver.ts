@@ -3,6 +3,7 @@ import type { LinuxResources } from '../spec/types-resources';
 import type { RecordCgroup } from '../state/record';
 import type { FrozenCgroup } from './freezer';
 import type { CgroupStats } from './stats-types';
+import type { SubCgroupPaths } from './sub-cgroup';
 
 /** What a driver needs from the command that uses it. */
 export interface ApplyContext {
@@ -36,8 +37,11 @@ export interface CgroupDriver {
   rollback(): void;
   /** `update`: applies a change; a failed update puts back the limits it had changed. */
   update(resources: LinuxResources, ctx?: ApplyContext): void;
-  /** Moves a process (the init before it runs, or an exec'd process) into the cgroup. */
-  join(pid: number): void;
+  /**
+   * Moves a process (the init before it runs, or an exec'd process) into the cgroup,
+   * or into existing sub-cgroups of it (`exec --cgroup`).
+   */
+  join(pid: number, sub?: SubCgroupPaths): void;
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;

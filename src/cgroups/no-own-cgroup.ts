@@ -4,6 +4,7 @@ import type { LinuxResources } from '../spec/types-resources';
 import type { RecordCgroup } from '../state/record';
 import type { ApplyContext, CgroupDriver } from './driver';
 import { type CgroupStats, emptyStats } from './stats-types';
+import type { SubCgroupPaths } from './sub-cgroup';
 
 /** Why a container has no cgroup of its own, and what that means at create. */
 export interface NoOwnCgroupReason {
@@ -44,7 +45,9 @@ export class NoOwnCgroup implements CgroupDriver {
   update(): void {
     throw new OcirtError(`cannot update: the container has no cgroup of its own (${this.reason.because})`);
   }
-  join(): void {}
+  join(_pid: number, sub?: SubCgroupPaths): void {
+    if (sub) throw new OcirtError(`--cgroup: the container has no cgroup of its own (${this.reason.because})`);
+  }
   freeze(): void {
     throw new OcirtError(`cannot pause: the container has no cgroup of its own (${this.reason.because})`);
   }

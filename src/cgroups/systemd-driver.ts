@@ -15,6 +15,7 @@ import { cgroupMode, type HostHierarchy, hostHierarchies } from './host-hierarch
 import { checkMemoryBeforeUpdate } from './memory-check';
 import { checkResources } from './resource-checks';
 import type { CgroupStats } from './stats-types';
+import type { SubCgroupPaths } from './sub-cgroup';
 import { DbusSystemdManager, type SystemdManager } from './systemd-bus';
 import { annotationProperties } from './systemd-annotations';
 import type { SystemdPlacement } from './systemd-path';
@@ -132,11 +133,12 @@ export class SystemdDriver implements CgroupDriver {
     this.pending = { computed: this.propertiesFor(res, false, ctx), ctx };
   }
 
-  join(pid: number): void {
+  join(pid: number, sub?: SubCgroupPaths): void {
     if (this.started) {
-      this.files.join(pid);
+      this.files.join(pid, sub);
       return;
     }
+    if (sub) throw new OcirtError('--cgroup: the container\'s systemd unit has not been started');
     const pending = this.pending ?? { computed: this.propertiesFor({}, false, {}), ctx: {} };
     const resources = pending.computed;
     const placement = this.placement!;

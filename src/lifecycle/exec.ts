@@ -2,6 +2,7 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import { openCgroupDriver } from '../cgroups/select-driver';
+import { type SubCgroupPaths, subCgroupDirs } from '../cgroups/sub-cgroup';
 import { initExecutablePath, native } from '../native/binding';
 import { OcirtError } from '../native/error';
 import { readCapBounding, readCapLastCap } from '../plan/capability-host';
@@ -38,6 +39,8 @@ export interface ExecOptions {
   /** How many of those came from LISTEN_FDS. */
   listenFds: number;
   ignorePaused?: boolean;
+  /** --cgroup: existing sub-cgroups of the container's cgroup the process joins instead. */
+  subCgroups?: SubCgroupPaths;
   warn: (message: string) => void;
   /** --debug: told what is done at each stage (absent: nothing is said, or even built). */
   debug?: (message: string) => void;
@@ -70,6 +73,12 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   const terminal = process.terminal === true;
   checkTerminal({ detach: opts.detach, terminal, consoleSocket: opts.consoleSocket });
   checkPreservedFds(opts.preserveFds, opts.listenFds);
+  const cgroup = openCgroupDriver(record.cgroup);
+  if (opts.subCgroups) {
+    // Refused before anything starts; a missing sub-cgroup is found by the join.
+    if (cgroup.kind === 'none') cgroup.join(0, opts.subCgroups);
+    subCgroupDirs(cgroup.paths, opts.subCgroups);
+  }
 
   const plan = compileExecPlan({
     containerId: opts.id,
@@ -124,7 +133,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
       // execCPUAffinity.initial: before the process is in the container's cgroup.
       if (plan.cpuAffinity?.initial) native().setCpuAffinity(child.pid!, plan.cpuAffinity.initial);
       // In the container's cgroup before it joins anything: the process forks there.
-      openCgroupDriver(record.cgroup).join(child.pid!);
+      cgroup.join(child.pid!, opts.subCgroups);
       sync.send({ type: 'exec', plan });
       opts.debug?.(`ocirt-init[${child.pid}]: exec helper spawned, in cgroup ${cgroupSummary(record.cgroup)}, plan sent`);
       for (;;) {

@@ -6,6 +6,7 @@ import type { CommandDef, ParsedCommand } from '../command-def';
 import type { CommandContext } from '../context';
 import { prefix } from './create';
 import { listenFdCount } from './create-options';
+import { parseSubCgroupArgs } from '../../cgroups/sub-cgroup';
 
 export const def: CommandDef = {
   name: 'exec',
@@ -33,6 +34,12 @@ export const def: CommandDef = {
     { name: 'process-label', value: 'label', description: 'SELinux label of the process (a host with SELinux)' },
     { name: 'apparmor', value: 'profile', description: 'AppArmor profile of the process (a host with AppArmor)' },
     { name: 'ignore-paused', description: 'allow exec in a paused container' },
+    {
+      name: 'cgroup',
+      value: '[controller[,controller]:]path',
+      description: 'join this existing sub-cgroup of the container\'s cgroup: one path (cgroup v2, or every v1 hierarchy) or, repeatable, per v1 controller',
+      repeat: true,
+    },
   ],
 };
 
@@ -83,6 +90,7 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       preserveFds: intOption(p, 'preserve-fds', 0) + listenFds,
       listenFds,
       ignorePaused: boolOption(p, 'ignore-paused'),
+      subCgroups: parseSubCgroupArgs((p.options.cgroup as string[] | undefined) ?? []),
       warn: (m) => ctx.reporter.warn(m),
       debug: ctx.reporter.debug,
     });
