@@ -1,4 +1,4 @@
-import { OcirtError } from '../native/error';
+import { isOcirtError, OcirtError } from '../native/error';
 import type { LinuxResources } from '../spec/types-resources';
 import { type CgroupWrite, formatInt, type Translation } from './cgroup-write';
 import { v1DeviceWrites } from './device-rules';
@@ -138,8 +138,15 @@ export function translateV1(res: LinuxResources, at: string, host: HostCgroupInf
   }
 
   if (res.unified && Object.keys(res.unified).length > 0) {
-    if (!host.v2) throw new OcirtError(`${at}/unified: needs cgroup v2, and this host mounts only cgroup v1`);
-    const u = unifiedKeyWrites(res.unified, at, host.v2, 'is mounted as cgroup v1 on this host, not in its cgroup v2 tree');
+    // "invalid configuration" leads, as runc's refusal of unified on cgroup v1 (scripts grep for it).
+    if (!host.v2) throw new OcirtError(`invalid configuration: ${at}/unified: needs cgroup v2, and this host mounts only cgroup v1`);
+    let u: ReturnType<typeof unifiedKeyWrites>;
+    try {
+      u = unifiedKeyWrites(res.unified, at, host.v2, 'is mounted as cgroup v1 on this host, not in its cgroup v2 tree');
+    } catch (err) {
+      if (isOcirtError(err)) err.message = `invalid configuration: ${err.message}`;
+      throw err;
+    }
     writes.push(...u.writes);
     for (const c of u.controllers) v2Controllers.add(c);
   }

@@ -204,6 +204,11 @@ describeNeeds(host.root, host.cgroupV1Controllers)('cgroup v1 resources', () => 
 describeNeeds(host.root, host.cgroupV1)('bad resources: a clear error and nothing left', () => {
   const cases: Array<[string, (s: Spec) => void, string | RegExp]> = [
     ['an unknown controller in linux.resources.unified', (s) => (s.linux!.resources = { unified: { 'memry.max': '10' } }), '/linux/resources/unified/memry.max: unknown cgroup controller "memry"'],
+    [
+      'a unified key of a controller mounted as cgroup v1 (runc\'s "invalid configuration")',
+      (s) => (s.linux!.resources = { unified: { 'memory.min': '131072' } }),
+      /^ocirt: create \S+: invalid configuration: \/linux\/resources\/unified\/memory\.min: (the memory controller is mounted as cgroup v1 on this host|needs cgroup v2)/,
+    ],
     ['a negative limit', (s) => (s.linux!.resources = { memory: { limit: -100 } }), '/linux/resources/memory/limit: a memory limit must be -1 (unlimited), 0 (unset) or positive, got -100'],
     ['a cpuset outside the host\'s CPUs', (s) => (s.linux!.resources = { cpu: { cpus: '0-4095' } }), /\/linux\/resources\/cpu\/cpus: CPU \d+ is not on this host \(it has [0-9,-]+\)/],
     ['a huge page size the host lacks', (s) => (s.linux!.resources = { hugepageLimits: [{ pageSize: '3MB', limit: 1 }] }), '/linux/resources/hugepageLimits/0/pageSize: "3MB" is not a huge page size of this host'],

@@ -131,9 +131,9 @@ describe('translateV1', () => {
     const t = translateV1({ unified: { 'hugetlb.2MB.max': '1073741824', 'cgroup.max.descendants': '10' } }, AT, HYBRID, { update: false });
     expect(brief(t.writes.filter((w) => w.controller === 'unified'))).toEqual(['unified/hugetlb.2MB.max=1073741824', 'unified/cgroup.max.descendants=10']);
     expect(() => translateV1({ unified: { 'memory.high': '1G' } }, AT, HYBRID, { update: false })).toThrow(
-      '/linux/resources/unified/memory.high: the memory controller is mounted as cgroup v1 on this host, not in its cgroup v2 tree (available: hugetlb)',
+      'invalid configuration: /linux/resources/unified/memory.high: the memory controller is mounted as cgroup v1 on this host, not in its cgroup v2 tree (available: hugetlb)',
     );
-    expect(() => translateV1({ unified: { 'memory.high': '1G' } }, AT, FULL_V1, { update: false })).toThrow('/linux/resources/unified: needs cgroup v2');
+    expect(() => translateV1({ unified: { 'memory.high': '1G' } }, AT, FULL_V1, { update: false })).toThrow('invalid configuration: /linux/resources/unified: needs cgroup v2');
   });
 
   it('devices: deny all, the config\'s rules in order, then the default allowed devices', () => {
