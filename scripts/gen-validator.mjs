@@ -25,8 +25,12 @@ const ajv = new Ajv({
   code: { source: true, esm: false, lines: true },
 });
 
+/** $id → schema document. */
+const schemas = new Map();
 for (const name of readdirSync(schemaDir).filter((n) => n.endsWith('.schema.json')).sort()) {
-  ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, name), 'utf8')));
+  const schema = JSON.parse(readFileSync(join(schemaDir, name), 'utf8'));
+  schemas.set(schema.$id, schema);
+  ajv.addSchema(schema);
 }
 
 const validate = ajv.getSchema(mainId);
@@ -57,3 +61,57 @@ export = validate;
 `,
 );
 console.log(`gen-validator: wrote ${join('src/spec/generated', 'validator.js')} (${code.length} bytes)`);
+
+// The schema's property names per object, as a tree the config and `update` input are
+// walked with before validation, to match keys case-insensitively as Go's decoder
+// (and so runc) does (src/spec/key-case.ts): {p: properties, i: items, a: map values}.
+function resolveRef(ref, baseId) {
+  const url = new URL(ref, baseId);
+  const docId = url.href.split('#')[0];
+  let target = schemas.get(docId);
+  if (!target) throw new Error(`gen-validator: $ref ${ref} (from ${baseId}): no schema ${docId}`);
+  for (const raw of (url.hash.slice(1) || '').split('/').filter(Boolean)) {
+    target = target[decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~')];
+    if (target === undefined) throw new Error(`gen-validator: $ref ${ref} (from ${baseId}) does not resolve`);
+  }
+  return { schema: target, baseId: docId };
+}
+function keyTree(schema, baseId, refs = []) {
+  if (schema.$ref) {
+    const at = new URL(schema.$ref, baseId).href;
+    if (refs.includes(at)) throw new Error(`gen-validator: recursive $ref ${at}: the key tree would be infinite`);
+    const r = resolveRef(schema.$ref, baseId);
+    return keyTree(r.schema, r.baseId, [...refs, at]);
+  }
+  const node = {};
+  if (schema.properties) {
+    node.p = {};
+    const lower = Object.keys(schema.properties).map((k) => k.toLowerCase());
+    const twin = lower.find((k, i) => lower.indexOf(k) !== i);
+    if (twin) throw new Error(`gen-validator: two properties of one object are both ${JSON.stringify(twin)} case-insensitively: src/spec/key-case.ts needs one name per folded key`);
+    for (const [key, sub] of Object.entries(schema.properties)) {
+      if (!/^[\x20-\x7e]+$/.test(key)) throw new Error(`gen-validator: property ${JSON.stringify(key)} is not printable ASCII: src/spec/key-case.ts folds ASCII only`);
+      node.p[key] = keyTree(sub, baseId, refs);
+    }
+  }
+  if (schema.items && typeof schema.items === 'object' && !Array.isArray(schema.items)) node.i = keyTree(schema.items, baseId, refs);
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') node.a = keyTree(schema.additionalProperties, baseId, refs);
+  return node;
+}
+const tree = keyTree(schemas.get(mainId), mainId);
+const keysJs = `${header}module.exports = ${JSON.stringify(tree)};\n`;
+writeFileSync(join(outDir, 'known-keys.js'), keysJs);
+writeFileSync(
+  join(outDir, 'known-keys.d.ts'),
+  header +
+    `/** An object's known property names (p), its array items (i), its map values (a). */
+export interface KeyNode {
+  p?: Record<string, KeyNode>;
+  i?: KeyNode;
+  a?: KeyNode;
+}
+declare const tree: KeyNode;
+export = tree;
+`,
+);
+console.log(`gen-validator: wrote ${join('src/spec/generated', 'known-keys.js')} (${keysJs.length} bytes)`);

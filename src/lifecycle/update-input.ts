@@ -1,4 +1,6 @@
 import { OcirtError } from '../native/error';
+import { matchKeysAsGo } from '../spec/key-case';
+import { schemaKeys } from '../spec/normalize';
 import type { LinuxResources } from '../spec/types-resources';
 
 /**
@@ -110,15 +112,20 @@ const RESOURCES: Shape = {
   },
 };
 
-/** Parses and checks a LinuxResources document; `source` names it in errors. */
-export function parseResourcesJson(text: string, source: string): LinuxResources {
-  let value: unknown;
+/**
+ * Parses and checks a LinuxResources document; `source` names it in errors and in the
+ * warnings `warn` gets for keys taken in the spec's spelling ("CPU" is "cpu", as runc's
+ * Go decoder reads it).
+ */
+export function parseResourcesJson(text: string, source: string, warn?: (message: string) => void): LinuxResources {
+  let parsed: unknown;
   try {
-    value = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new OcirtError(`${source}: not valid JSON: ${(err as Error).message}`);
   }
-  if (value === null) return {};
+  if (parsed === null) return {};
+  const value = matchKeysAsGo(parsed, schemaKeys().p?.linux?.p?.resources, '', (pointer, reason) => warn?.(`${source}: ${pointer}: ${reason}`));
   checkShape(value, RESOURCES, '', source);
   return stripNulls(value) as LinuxResources;
 }

@@ -10,8 +10,9 @@ import { type BundleReport, inspectBundle } from './bundle';
 export function validateBundle(bundle: string): BundleReport {
   const report = inspectBundle(bundle);
   const { rootfs } = report;
-  // Checked even when the config has other problems, so that one run lists them all.
-  const proc = (report.document as { process?: { args?: unknown; env?: unknown; cwd?: unknown } } | undefined)?.process;
+  // Checked even when the config has other problems, so that one run lists them all
+  // (from the document as written then; from the spec, keys in the spec's case, if valid).
+  const proc = ((report.spec ?? report.document) as { process?: { args?: unknown; env?: unknown; cwd?: unknown } } | undefined)?.process;
   const name = Array.isArray(proc?.args) ? proc.args[0] : undefined;
   if (!rootfs || typeof name !== 'string' || name === '' || !isDirectory(rootfs)) return report;
   const env = Array.isArray(proc?.env) ? proc.env.filter((e): e is string => typeof e === 'string') : [];

@@ -2,7 +2,7 @@
 import { oversizedIntegers } from './big-integers';
 import { describeJsonSyntaxError } from './json-syntax';
 import { excessiveNesting } from './nesting';
-import { applyGoDefaults, withoutNulls } from './normalize';
+import { acceptAsRunc, applyGoDefaults, withoutNulls } from './normalize';
 import { Findings, finishProblems, type ConfigProblem } from './problems';
 import { schemaProblems, type SchemaError } from './schema-errors';
 import { checkSemantics, DEFAULT_SEMANTIC_OPTIONS, type SemanticOptions } from './semantic';
@@ -45,10 +45,12 @@ export function parseConfig(text: string, options?: Partial<SemanticOptions>): C
 /**
  * Validates a parsed config.json: the JSON schema first, then (only if the schema
  * passes) the semantic checks. Does not modify `json`; the returned Spec is a copy
- * with null properties removed and Go's zero-value defaults filled in.
+ * with null properties removed, keys and device access strings taken as runc takes
+ * them (with warnings), and Go's zero-value defaults filled in.
  */
 export function validateConfig(json: unknown, options?: Partial<SemanticOptions>): ConfigResult {
-  const doc = withoutNulls(json);
+  const accepted = new Findings();
+  const doc = acceptAsRunc(withoutNulls(json), accepted);
   const validate = loadSchemaValidator();
   if (!validate(doc)) {
     return { ok: false, problems: finishProblems(schemaProblems(validate.errors ?? [], doc)) };
@@ -58,5 +60,5 @@ export function validateConfig(json: unknown, options?: Partial<SemanticOptions>
   applyGoDefaults(spec, defaults);
   const found = checkSemantics(spec, { ...DEFAULT_SEMANTIC_OPTIONS, ...options });
   if (found.problems.length > 0) return { ok: false, problems: finishProblems(found.problems) };
-  return { ok: true, spec, warnings: finishProblems([...defaults.warnings, ...found.warnings]) };
+  return { ok: true, spec, warnings: finishProblems([...accepted.warnings, ...defaults.warnings, ...found.warnings]) };
 }

@@ -55,7 +55,7 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       } catch (err) {
         throw OcirtError.fromNode(`read ${source}`, err);
       }
-      resources = input.parseResourcesJson(text, source);
+      resources = input.parseResourcesJson(text, source, (m) => ctx.reporter.warn(m));
     } else {
       const flags: Record<string, string> = {};
       for (const [name, , , key] of FLAGS) {
