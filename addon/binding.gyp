@@ -56,6 +56,7 @@
         "src/init/main.cc",
         "src/init/bootstrap.cc",
         "src/init/bind_sources.cc",
+        "src/init/idmap_mounts.cc",
         "src/init/namespaces.cc",
         "src/init/resolve_in_root.cc",
         "src/init/mounts.cc",

@@ -2,6 +2,7 @@ import type { Spec } from '../spec/types';
 import { INIT_PLAN_VERSION, type InitPlan, type PlanProcessAttributes } from './init-plan';
 import { translateDevices } from './devices';
 import { translateInitHooks } from './hooks';
+import type { IdmapContext } from './idmap-mounts';
 import { joinedUserNamespaceIds } from './joined-user-namespace';
 import { applyMountLabel } from './lsm';
 import { translateMounts } from './mounts';
@@ -33,7 +34,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     hostBounding: ns.has.has('user') || opts.host.capBounding === undefined ? undefined : BigInt(opts.host.capBounding),
   });
   if (ns.has.has('user')) markRlimitsByRuntime(process);
-  const { mounts, symlinks: mountSymlinks } = translateMounts(spec.mounts, {
+  const { mounts, symlinks: mountSymlinks, idmapUserNamespaces } = translateMounts(spec.mounts, {
     bundle: opts.bundle,
     sourceKinds: opts.host.sourceKinds,
     cgroup: opts.host.cgroup,
@@ -46,6 +47,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     },
     // In a user namespace of its own the container's root may not reach what root can.
     preopenBindSources: ns.has.has('user') && opts.host.privilegedRuntime === true,
+    idmap: idmapContext(spec, opts),
   });
   const { devices, devSymlinks } = translateDevices(spec.linux?.devices, {
     userNamespace: ns.has.has('user') || inUserNamespace,
@@ -68,6 +70,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     // translateNamespaces refuses a config without a mount namespace (created or joined).
     ownMountNamespace: ns.has.has('mount'),
     mounts: applyMountLabel(mounts, spec.linux, opts.host.lsm),
+    ...(idmapUserNamespaces.length ? { idmapUserNamespaces } : {}),
     devices,
     // Stop-gap: the cgroup v1 co-mount links travel with the /dev links until the plan
     // has a field of their own (they are created after all mounts, like those).
@@ -96,6 +99,17 @@ function checkUts(spec: Spec, ns: NamespacePlan): void {
       throw planError(pointer(field), `unable to set ${field} without a private UTS namespace`);
     }
   }
+}
+
+/** What idmap/ridmap without mappings refer to: the container's user namespace, if any. */
+function idmapContext(spec: Spec, opts: PlanOptions): IdmapContext {
+  const user = spec.linux?.namespaces?.find((n) => n.type === 'user');
+  const privilegedRuntime = opts.host.privilegedRuntime === true;
+  if (!user) return { userNamespace: { kind: 'none' }, privilegedRuntime };
+  if (user.path) return { userNamespace: { kind: 'joined', path: user.path }, privilegedRuntime };
+  const uidMappings = spec.linux?.uidMappings ?? [];
+  const gidMappings = spec.linux?.gidMappings ?? [];
+  return { userNamespace: { kind: 'created', uidMappings, gidMappings }, privilegedRuntime };
 }
 
 function nonEmpty(s: string | undefined): string | null {

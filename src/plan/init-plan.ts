@@ -81,7 +81,32 @@ export interface PlanMount {
    * also resolved only once. Present only when true.
    */
   preopenSource?: boolean;
+  /**
+   * An idmapped bind mount (src/plan/idmap-mounts.ts): made by the runtime's helper in the
+   * container's mount namespace with open_tree(OPEN_TREE_CLONE) and
+   * mount_setattr(MOUNT_ATTR_IDMAP), then attached by the init with move_mount onto the
+   * destination resolved in the rootfs instead of mount(2). Absent: a plain mount.
+   */
+  idmap?: PlanMountIdmap;
 }
+
+export interface PlanMountIdmap {
+  /** Index into InitPlan.idmapUserNamespaces: the user namespace holding the mapping. */
+  userNamespace: number;
+  /** ridmap: mount_setattr with AT_RECURSIVE, so submounts are idmapped too. */
+  recursive: boolean;
+  /** rbind: open_tree with AT_RECURSIVE, so the clone takes the submounts. */
+  cloneRecursive: boolean;
+  /** The mount's JSON pointer in config.json (/mounts/3), named in the init's errors. */
+  configPointer: string;
+}
+
+/**
+ * A user namespace that only carries an idmapped mount's mapping. The runtime's helper
+ * makes it (a child that unshares CLONE_NEWUSER, whose uid_map and gid_map it writes),
+ * or opens `path` (idmap without mappings in a user namespace joined by path).
+ */
+export type PlanIdmapUserNamespace = { uidMap: string; gidMap: string } | { path: string };
 
 export interface PlanDevice {
   /** Absolute path inside the container (/dev/null). */
@@ -311,6 +336,8 @@ export interface InitPlan extends PlanProcessAttributes {
    */
   ownMountNamespace: boolean;
   mounts: PlanMount[];
+  /** The user namespaces PlanMount.idmap refers to, one per distinct mapping. Absent: none. */
+  idmapUserNamespaces?: PlanIdmapUserNamespace[];
   devices: PlanDevice[];
   devSymlinks: PlanSymlink[];
   maskedPaths: string[];

@@ -1,6 +1,7 @@
 import type { Mount } from '../spec/types';
-import type { PlanMount, PlanSymlink } from './init-plan';
+import type { PlanIdmapUserNamespace, PlanMount, PlanMountIdmap, PlanSymlink } from './init-plan';
 import { expandCgroupMount } from './cgroup-mounts';
+import { type IdmapContext, IdmapUserNamespaces, translateIdmap } from './idmap-mounts';
 import { MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT } from './mount-flags';
 import { bindRemountFlags, isBindMount, parseMountOptions } from './mount-options';
 import { containerPath, hostPath } from './paths';
@@ -18,12 +19,16 @@ export interface MountContext {
   created?: CreatedNamespaces;
   /** Bind sources are opened by the runtime (PlanMount.preopenSource). */
   preopenBindSources?: boolean;
+  /** For idmapped mounts (src/plan/idmap-mounts.ts); absent: every idmapped mount is refused. */
+  idmap?: IdmapContext;
 }
 
 export interface MountsPlan {
   mounts: PlanMount[];
   /** Symlinks that belong with the mounts (cgroup v1 co-mounts), absolute container paths. */
   symlinks: PlanSymlink[];
+  /** InitPlan.idmapUserNamespaces: what PlanMount.idmap refers to. */
+  idmapUserNamespaces: PlanIdmapUserNamespace[];
 }
 
 const NO_SYMLINK_TYPES = new Set(['proc', 'sysfs']);
@@ -33,15 +38,15 @@ const NO_SYMLINK_DESTINATIONS = new Set(['/proc', '/sys']);
 export function translateMounts(specMounts: readonly Mount[] | undefined, ctx: MountContext): MountsPlan {
   const mounts: PlanMount[] = [];
   const symlinks: PlanSymlink[] = [];
+  const idmapNamespaces = new IdmapUserNamespaces();
   (specMounts ?? []).forEach((m, i) => {
     const at = pointer('mounts', i);
     const options = parseMountOptions(m.options, `${at}/options`);
-    if (options.idmap || m.uidMappings !== undefined || m.gidMappings !== undefined) {
-      throw planError(at, 'idmapped mounts are not supported yet');
-    }
+    const bind = isBindMount(m.type, options);
+    const idmap = translateIdmap(m, at, bind, options.flags, ctx.idmap, idmapNamespaces);
     const destination = containerPath(m.destination);
-    if (isBindMount(m.type, options)) {
-      mounts.push(translateBind(m, i, options, ctx));
+    if (bind) {
+      mounts.push(translateBind(m, i, options, ctx, idmap));
     } else if (m.type === 'cgroup') {
       const expanded = expandCgroupMount(
         { destination, source: m.source ?? 'cgroup', options, at },
@@ -73,7 +78,7 @@ export function translateMounts(specMounts: readonly Mount[] | undefined, ctx: M
       });
     }
   });
-  return { mounts, symlinks };
+  return { mounts, symlinks, idmapUserNamespaces: idmapNamespaces.list };
 }
 
 function hasDataOption(data: string, key: string): boolean {
@@ -86,7 +91,13 @@ function hasDataOption(data: string, key: string): boolean {
  * MS_REMOUNT|MS_BIND call. Filesystem data (mode=, size=) means nothing to a bind:
  * the kernel ignores it, and so does runc; so does ocirt.
  */
-function translateBind(m: Mount, i: number, options: ReturnType<typeof parseMountOptions>, ctx: MountContext): PlanMount {
+function translateBind(
+  m: Mount,
+  i: number,
+  options: ReturnType<typeof parseMountOptions>,
+  ctx: MountContext,
+  idmap: PlanMountIdmap | undefined,
+): PlanMount {
   const at = pointer('mounts', i);
   if (!m.source) throw planError(`${at}/source`, 'a bind mount needs a source');
   const source = hostPath(ctx.bundle, m.source);
@@ -104,7 +115,8 @@ function translateBind(m: Mount, i: number, options: ReturnType<typeof parseMoun
     propagation: options.propagation,
     createAs: kind === 'file' ? 'file' : 'dir',
     noSymlinks: NO_SYMLINK_DESTINATIONS.has(destination),
-    ...(ctx.preopenBindSources ? { preopenSource: true } : {}),
+    ...(ctx.preopenBindSources && !idmap ? { preopenSource: true } : {}),
+    ...(idmap ? { idmap } : {}),
   };
 }
 

@@ -71,13 +71,13 @@ describe('translateMounts', () => {
     expect(m.flags & F.MS_BIND).toBe(F.MS_BIND);
   });
 
-  it('refuses idmapped mounts for now', () => {
+  it('refuses idmapped mounts of a runtime that is not root (test/unit/plan-idmap-mounts.test.ts has the rest)', () => {
     expect(() => one({ destination: '/x', type: 'bind', source: '/host/dir', options: ['rbind', 'idmap'] })).toThrow(
-      '/mounts/0: idmapped mounts are not supported yet',
+      '/mounts/0: idmapped mounts are not supported for rootless containers',
     );
     expect(() =>
       one({ destination: '/x', type: 'bind', source: '/host/dir', uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }),
-    ).toThrow('/mounts/0: idmapped mounts are not supported yet');
+    ).toThrow('/mounts/0: idmapped mounts are not supported for rootless containers');
   });
 
   it('refuses a non-bind mount without a type', () => {

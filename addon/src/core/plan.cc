@@ -152,8 +152,21 @@ Plan plan_from_json(const JsonValue& v) {
     pm.readonly_after_setup = m["readonlyAfterSetup"].b();
     pm.copy_mount_point_mode = m["copyMountPointMode"].b();
     pm.preopen_source = m["preopenSource"].b();
+    const JsonValue& idmap = m["idmap"];
+    if (!idmap.is_null()) {
+      pm.idmap.set = true;
+      pm.idmap.user_namespace = size_t(idmap["userNamespace"].u64());
+      pm.idmap.recursive = idmap["recursive"].b();
+      pm.idmap.clone_recursive = idmap["cloneRecursive"].b();
+      pm.idmap.config_pointer = idmap["configPointer"].str();
+    }
     plan.mounts.push_back(pm);
   }
+  for (const auto& u : v["idmapUserNamespaces"].items)
+    plan.idmap_user_namespaces.push_back({u["path"].str(), u["uidMap"].str(), u["gidMap"].str()});
+  for (const auto& m : plan.mounts)
+    if (m.idmap.set && m.idmap.user_namespace >= plan.idmap_user_namespaces.size())
+      die_message("plan: mount idmap.userNamespace out of range", m.destination);
   for (const auto& d : v["devices"].items)
     plan.devices.push_back({d["path"].str(), mode_t(d["mode"].u64()), unsigned(d["major"].u64()),
                             unsigned(d["minor"].u64()), uid_t(d["uid"].u64()), gid_t(d["gid"].u64()),

@@ -22,6 +22,21 @@ struct TimeOffset {
   int64_t nanosecs = 0;
 };
 
+// PlanMount.idmap: see PlanMountIdmap in src/plan/init-plan.ts.
+struct PlanMountIdmap {
+  bool set = false;
+  size_t user_namespace = 0;  // index into Plan::idmap_user_namespaces
+  bool recursive = false;        // ridmap: mount_setattr AT_RECURSIVE
+  bool clone_recursive = false;  // rbind: open_tree AT_RECURSIVE
+  std::string config_pointer;
+};
+
+// A user namespace carrying an idmapped mount's mapping: made with these maps, or the
+// one at `path` (empty path: made).
+struct PlanIdmapUserNamespace {
+  std::string path, uid_map, gid_map;
+};
+
 struct PlanMount {
   std::string source, destination, fstype, data;
   unsigned long flags = 0, remount_flags = 0;
@@ -34,6 +49,9 @@ struct PlanMount {
   // A bind whose source is opened with the runtime's credentials before the user
   // namespace (init/bind_sources.cc) and mounted from that handle.
   bool preopen_source = false;
+  // An idmapped bind (init/idmap_mounts.cc): the helper clones and idmaps the source, the
+  // init attaches the clone with move_mount.
+  PlanMountIdmap idmap;
 };
 
 struct PlanDevice {
@@ -166,6 +184,7 @@ struct Plan {
   bool readonly_root = false;
   bool own_mount_namespace = true;
   std::vector<PlanMount> mounts;
+  std::vector<PlanIdmapUserNamespace> idmap_user_namespaces;
   std::vector<PlanDevice> devices;
   std::vector<PlanSymlink> dev_symlinks;
   std::vector<std::string> masked_paths, readonly_paths;

@@ -5,6 +5,8 @@
 // O_PATH. The init then binds from /proc/self/fd/N: the mount it names belongs to the
 // container's own mount namespace, as mount(2) requires, and carries the flags the kernel
 // locked when that namespace was made, as a bind by path would (runc's mount fds).
+// For an idmapped bind (PlanMount.idmap) the helper sends an idmapped clone of the source
+// instead (idmap_mounts.cc), made there for the same reasons.
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -25,14 +27,21 @@ namespace ocirt {
 namespace {
 // One message per preopened source, in plan order: what failed (-1: entering the mount
 // namespace, else the mount's index) and its errno; 0 with the fd attached on success.
+// step: 0 for open and setns, else the IdmapStep that failed (the index is then the
+// user namespace's for the IDMAP_USERNS_* steps).
 struct OpenResult {
   int32_t err;
   int32_t index;
+  int32_t step;
+  int32_t unused;
+  int64_t fs_type;
 };
+
+bool from_opener(const PlanMount& m) { return m.preopen_source || m.idmap.set; }
 
 bool needs_opener(const Plan& plan) {
   for (const auto& m : plan.mounts)
-    if (m.preopen_source) return true;
+    if (from_opener(m)) return true;
   return false;
 }
 
@@ -50,21 +59,39 @@ void send_result(int sock, OpenResult r, int fd) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != bootstrap) _exit(1);
   char go;
   if (read(sock, &go, 1) != 1) _exit(1);
+  std::vector<int> userns_fds;
+  IdmapFailure failure;
+  size_t failed = 0;
+  if (!open_idmap_user_namespaces(plan, userns_fds, failure, failed)) {
+    send_result(sock, {failure.err, int32_t(failed), failure.step, 0, 0}, -1);
+    _exit(1);
+  }
   std::string ns_path = "/proc/" + std::to_string(bootstrap) + "/ns/mnt";
   int ns = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (ns < 0 || setns(ns, CLONE_NEWNS) != 0) {
-    send_result(sock, {errno, -1}, -1);
+    send_result(sock, {errno, -1, 0, 0, 0}, -1);
     _exit(1);
   }
   close(ns);
   for (size_t i = 0; i < plan.mounts.size(); i++) {
-    if (!plan.mounts[i].preopen_source) continue;
-    int fd = open(plan.mounts[i].source.c_str(), O_PATH | O_CLOEXEC);
+    const PlanMount& m = plan.mounts[i];
+    if (!from_opener(m)) continue;
+    if (m.idmap.set) {
+      int tree = clone_idmapped(m, userns_fds[m.idmap.user_namespace], failure);
+      if (tree < 0) {
+        send_result(sock, {failure.err, int32_t(i), failure.step, 0, failure.fs_type}, -1);
+        _exit(1);
+      }
+      send_result(sock, {0, int32_t(i), 0, 0, 0}, tree);
+      close(tree);
+      continue;
+    }
+    int fd = open(m.source.c_str(), O_PATH | O_CLOEXEC);
     if (fd < 0) {
-      send_result(sock, {errno, int32_t(i)}, -1);
+      send_result(sock, {errno, int32_t(i), 0, 0, 0}, -1);
       _exit(1);
     }
-    send_result(sock, {0, int32_t(i)}, fd);
+    send_result(sock, {0, int32_t(i), 0, 0, 0}, fd);
     close(fd);
   }
   _exit(0);
@@ -118,9 +145,13 @@ std::vector<int> receive_bind_sources(BindSourceOpener& opener, const Plan& plan
   set_stage("mounts");
   if (send(opener.sock, "g", 1, MSG_NOSIGNAL) != 1) die_errno("send", "bind source opener");
   for (size_t i = 0; i < plan.mounts.size(); i++) {
-    if (!plan.mounts[i].preopen_source) continue;
+    if (!from_opener(plan.mounts[i])) continue;
     int fd;
     OpenResult r = receive_result(opener.sock, fd);
+    if (r.step != 0) {
+      IdmapFailure f{r.err, r.step, r.fs_type};
+      die_idmap_failure(f, plan, size_t(r.index));
+    }
     if (r.index == -1) die_errno_code(r.err, "setns", "mount namespace (bind source opener)");
     if (r.index != int32_t(i)) die_message("bind source opener answered out of order");
     if (r.err != 0) die_errno_code(r.err, "open", plan.mounts[i].source);

@@ -54,6 +54,31 @@ struct BindSourceOpener {
 BindSourceOpener start_bind_source_opener(const Plan& plan);
 std::vector<int> receive_bind_sources(BindSourceOpener& opener, const Plan& plan);
 
+// idmap_mounts.cc: PlanMount.idmap. The helper of bind_sources.cc makes the user
+// namespaces and the idmapped clones (with the runtime's credentials, in the container's
+// mount namespace); the init attaches each clone with move_mount.
+enum IdmapStep : int32_t {
+  IDMAP_USERNS_UNSHARE = 1,
+  IDMAP_USERNS_UID_MAP,
+  IDMAP_USERNS_GID_MAP,
+  IDMAP_USERNS_OPEN,
+  IDMAP_OPEN_TREE,
+  IDMAP_MOUNT_SETATTR,
+};
+struct IdmapFailure {
+  int32_t err = 0;
+  int32_t step = 0;
+  // statfs f_type of the source (mount_setattr failures).
+  int64_t fs_type = 0;
+};
+// One fd per plan.idmap_user_namespaces entry; false with `failed` its index.
+bool open_idmap_user_namespaces(const Plan& plan, std::vector<int>& fds, IdmapFailure& failure, size_t& failed);
+// The idmapped clone of m.source, or -1.
+int clone_idmapped(const PlanMount& m, int userns_fd, IdmapFailure& failure);
+// index: of the mount (open_tree, mount_setattr) or of the user namespace (other steps).
+[[noreturn]] void die_idmap_failure(const IdmapFailure& f, const Plan& plan, size_t index);
+void attach_idmapped(int tree_fd, int target_fd, const PlanMount& m);
+
 // namespaces.cc
 void join_namespaces(const std::vector<NamespaceJoin>& joins);
 // After join_namespaces: the ids of plan.joined_user_namespace_ids, if any.

@@ -63,7 +63,9 @@ void mount_one(int root_fd, const PlanMount& m, int source_fd) {
   std::string source = source_fd >= 0 ? fd_path(source_fd) : m.source;
   const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
   const char* data = data_string.empty() ? nullptr : data_string.c_str();
-  if (mount(source.c_str(), target_path.c_str(), fstype, m.flags, data) != 0) {
+  if (m.idmap.set) {
+    attach_idmapped(source_fd, target, m);
+  } else if (mount(source.c_str(), target_path.c_str(), fstype, m.flags, data) != 0) {
     int err = errno;
     die_errno_code(err, "mount", m.source + " on " + m.destination);
   }

@@ -1,0 +1,151 @@
+// Idmapped bind mounts (mounts[].uidMappings/gidMappings, the idmap and ridmap options):
+// what the container sees of a host directory's owners, and who owns what it creates.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, afterEach, describe, expect } from 'vitest';
+import type { LinuxIdMapping, Mount, Spec } from '../../src/spec/types';
+import type { TestBundle } from '../helpers/bundle';
+import { TestScope, expectCleanError, lines, sh } from '../helpers/containers';
+import { host, itNeeds } from '../helpers/host-capabilities';
+
+const scope = new TestScope();
+const hostMounts: string[] = [];
+afterEach(() => {
+  scope.reset();
+  while (hostMounts.length > 0) spawnSync('umount', ['-l', hostMounts.pop()!]);
+});
+afterAll(() => {
+  expect(scope.finish()).toEqual([]);
+});
+
+const one = (containerID: number, hostID: number, size = 1): LinuxIdMapping[] => [{ containerID, hostID, size }];
+
+/** A host directory owned by uid:gid with a file f in it, readable by everyone. */
+function ownedDir(uid: number, gid = uid): string {
+  const dir = scope.scratch('ocirt-idmap-');
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(path.join(dir, 'f'), 'x');
+  fs.chownSync(path.join(dir, 'f'), uid, gid);
+  fs.chownSync(dir, uid, gid);
+  return dir;
+}
+
+function withMounts(...mounts: Mount[]) {
+  return (s: Spec) => {
+    s.mounts!.push(...mounts);
+  };
+}
+
+/** A user namespace of the container's own, container 0 → host 100000 (65536 ids). */
+function inUserNamespace(...mounts: Mount[]) {
+  return (s: Spec, b: TestBundle) => {
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = one(0, 100000, 65536);
+    s.linux!.gidMappings = one(0, 100000, 65536);
+    s.mounts!.push(...mounts);
+    spawnSync('chown', ['-R', '100000:100000', b.rootfs]);
+    fs.chmodSync(b.dir, 0o755);
+  };
+}
+
+const owner = (file: string) => {
+  const st = fs.statSync(file);
+  return `${st.uid}:${st.gid}`;
+};
+
+const STAT = 'stat -c %u:%g /data /data/f && touch /data/new';
+
+describe('idmapped bind mounts', () => {
+  itNeeds(host.root)('without a user namespace: host 1000 is seen as 0, and a file made there is 1000\'s on the host', () => {
+    const src = ownedDir(1000);
+    const r = scope.run(sh(STAT), withMounts({
+      destination: '/data', type: 'bind', source: src, options: ['bind'], uidMappings: one(1000, 0), gidMappings: one(1000, 0),
+    }));
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(['0:0', '0:0']);
+    expect(owner(path.join(src, 'new'))).toBe('1000:1000');
+  });
+
+  itNeeds(host.root, host.userNamespaces)('in a user namespace: host 1000 mapped to 100000 is the container\'s root', () => {
+    const src = ownedDir(1000);
+    const r = scope.run(sh(STAT), inUserNamespace({
+      destination: '/data', type: 'bind', source: src, options: ['rbind'], uidMappings: one(1000, 100000), gidMappings: one(1000, 100000),
+    }));
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(['0:0', '0:0']);
+    expect(owner(path.join(src, 'new'))).toBe('1000:1000');
+  });
+
+  itNeeds(host.root, host.userNamespaces)('"idmap" without mappings takes the container\'s: a host root-owned directory is the container root\'s', () => {
+    const src = ownedDir(0);
+    const plain = scope.run(sh('stat -c %u:%g /data/f'), inUserNamespace({ destination: '/data', type: 'bind', source: src, options: ['bind'] }));
+    expect(plain.stdout).toBe('65534:65534\n');
+    const r = scope.run(sh(STAT), inUserNamespace({ destination: '/data', type: 'bind', source: src, options: ['bind', 'idmap'] }));
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(['0:0', '0:0']);
+    expect(owner(path.join(src, 'new'))).toBe('0:0');
+  });
+
+  itNeeds(host.root)('"ridmap" on an rbind idmaps the submounts too, "idmap" only the top', () => {
+    const src = ownedDir(1000);
+    const sub = path.join(src, 'sub');
+    fs.mkdirSync(sub);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,uid=1000,gid=1000', 'tmpfs', sub]);
+    hostMounts.push(sub);
+    const mount = (option: string): Mount => ({
+      destination: '/data', type: 'bind', source: src, options: ['rbind', option], uidMappings: one(1000, 0), gidMappings: one(1000, 0),
+    });
+    const script = 'stat -c %u /data /data/sub';
+    const recursive = scope.run(sh(script), withMounts(mount('ridmap')));
+    expect(recursive.stderr).toBe('');
+    expect(lines(recursive.stdout)).toEqual(['0', '0']);
+    const top = scope.run(sh(script), withMounts(mount('idmap')));
+    expect(top.stderr).toBe('');
+    expect(lines(top.stdout)).toEqual(['0', '1000']);
+  });
+
+  itNeeds(host.root)('the mount\'s other options still apply: ro refuses writes', () => {
+    const src = ownedDir(1000);
+    const r = scope.run(sh('stat -c %u /data; touch /data/new 2>&1 || echo refused'), withMounts({
+      destination: '/data', type: 'bind', source: src, options: ['bind', 'ro'], uidMappings: one(1000, 0), gidMappings: one(1000, 0),
+    }));
+    expect(lines(r.stdout)).toEqual(['0', expect.stringContaining('Read-only file system'), 'refused']);
+    expect(fs.existsSync(path.join(src, 'new'))).toBe(false);
+  });
+
+  describe('refused, with the mount\'s pointer, and nothing left behind', () => {
+    itNeeds(host.root)('mappings on a tmpfs mount', () => {
+      const id = scope.id('idmap-tmpfs');
+      const r = scope.run(sh('true'), withMounts({
+        destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'], uidMappings: one(0, 1000), gidMappings: one(0, 1000),
+      }), [], id);
+      expectCleanError(r, /\/mounts\/\d+: idmapped mounts are only supported for bind mounts/);
+      expect(scope.leftovers()).toEqual([]);
+    });
+
+    itNeeds(host.root)('"idmap" without mappings in a container without a user namespace', () => {
+      const src = ownedDir(1000);
+      const id = scope.id('idmap-nons');
+      const r = scope.run(sh('true'), withMounts({ destination: '/data', type: 'bind', source: src, options: ['bind', 'idmap'] }), [], id);
+      expectCleanError(r, /\/mounts\/\d+\/options: "idmap" without uidMappings and gidMappings .* has no user namespace/);
+      expect(scope.leftovers()).toEqual([]);
+    });
+
+    itNeeds(host.root)('empty mappings', () => {
+      const src = ownedDir(1000);
+      const r = scope.run(sh('true'), withMounts({ destination: '/data', type: 'bind', source: src, options: ['bind'], uidMappings: [], gidMappings: one(0, 0) }));
+      expectCleanError(r, /\/mounts\/\d+\/uidMappings: has no ranges/);
+      expect(scope.leftovers()).toEqual([]);
+    });
+
+    itNeeds(host.root)('a filesystem that cannot be idmapped (sysfs): the kernel\'s EINVAL names it', () => {
+      const id = scope.id('idmap-sysfs');
+      const r = scope.run(sh('true'), withMounts({
+        destination: '/data', type: 'bind', source: '/sys/kernel/mm', options: ['bind'], uidMappings: one(0, 1000), gidMappings: one(0, 1000),
+      }), [], id);
+      expectCleanError(r, /mount_setattr \/sys\/kernel\/mm for \/mounts\/\d+ \(the sysfs filesystem, statfs type 0x62656572 does not support idmapped mounts on this kernel\): EINVAL/);
+      expect(scope.leftovers()).toEqual([]);
+    });
+  });
+});
