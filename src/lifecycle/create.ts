@@ -29,6 +29,7 @@ import { openPidfd, sendPidfd } from './pidfd-socket';
 import { cgroupSummary, idMapText, namespacesSummary, planSummary } from './debug-summary';
 import { destroyContainer } from './destroy';
 import { refuseFrozenCgroup, thawToKill, watchFrozenCgroup } from './frozen-cgroup';
+import { checkCgroupEmpty } from './non-empty-cgroup';
 import { setProcessRlimits } from './process-rlimits';
 import { initError, SyncChannel } from './sync-protocol';
 import { joinIntelRdt } from './intel-rdt';
@@ -109,6 +110,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     if (choice.note) opts.warn?.(choice.note);
   }
   refuseFrozenCgroup(cgroups);
+  checkCgroupEmpty(cgroups, opts.warn);
 
   store.ensureRoot();
   const stateDir = store.reserve(opts.id);
@@ -198,7 +200,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     if (bootstrapPid > 0) safeKill(bootstrapPid);
     thawToKill(cgroups, { pid: record.pid, startTime: record.initStartTime });
     if (bootstrapPid > 0 && initPid === 0) killOrphanedInits(cgroups.pids());
-    destroyContainer(record, { killInit: true });
+    destroyContainer(record, { killInit: true, warn: opts.warn });
     cgroups.rollback();
     store.remove(opts.id);
     throw err;

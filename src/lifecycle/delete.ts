@@ -43,7 +43,7 @@ export async function deleteContainer(
   }
   debug?.(`delete: container ${id} is ${status}, init pid ${record.pid}${force ? ' (--force)' : ''}`);
   if (status === 'paused') thaw(record.cgroup);
-  destroyContainer(record, { killInit: true });
+  destroyContainer(record, { killInit: true, warn });
   debug?.(`delete: init killed if it was alive; cgroup ${cgroupSummary(record.cgroup)} removed`);
   await runHooksWarning('poststop', record.hooks.poststop, { ...hookBase(record), status: 'stopped' }, warn, debug);
   store.remove(id);
