@@ -22,7 +22,8 @@
         "src/napi/seccomp_notify_fd.cc",
         "src/napi/cpu_affinity.cc",
         "src/napi/systemd_bus.cc",
-        "src/napi/prlimit.cc"
+        "src/napi/prlimit.cc",
+        "src/napi/notify_socket.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -34,6 +34,7 @@ import { setProcessRlimits } from './process-rlimits';
 import { initError, SyncChannel } from './sync-protocol';
 import { joinIntelRdt } from './intel-rdt';
 import { moveNetDevices } from './net-devices';
+import { makeNotifyDir } from './notify-socket';
 import { handOverSeccompListener } from './seccomp-notify';
 import { sendToConsoleSocket } from './console-socket';
 import { checkPreservedFds } from './exec-fds';
@@ -72,6 +73,11 @@ export interface CreateOptions {
   rootless?: string;
   /** --cgroup-manager (--systemd-cgroup: systemd); cgroupfs when absent. */
   cgroupManager?: CgroupManager;
+  /**
+   * The caller's NOTIFY_SOCKET: the container gets a notify socket of its own at
+   * /run/notify/notify.sock, which start/run forward from (notify-socket.ts).
+   */
+  notifySocket?: string;
 }
 
 const OCI_VERSION = '1.3.0';
@@ -150,6 +156,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     cgroups.create(deferredPids ? { ...resources, pids: undefined } : resources, { warn: opts.warn });
     opts.debug?.(`cgroups: ${cgroupSummary(record.cgroup)} made, linux.resources applied`);
     const host = gatherHostFacts(spec, bundle.dir, cgroups.layout());
+    const notifySocketDir = opts.notifySocket ? makeNotifyDir(stateDir) : undefined;
     const plan = compilePlan(spec, {
       containerId: opts.id,
       bundle: bundle.dir,
@@ -158,6 +165,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
       preserveFds: opts.preserveFds ?? 0,
       host,
       seccompCompiler: nativeSeccompCompiler(),
+      ...(notifySocketDir ? { notifySocketDir } : {}),
     });
     // Done by the runtime from the host's side: moving network devices, Intel RDT.
     const netDevices = translateNetDevices(spec.linux, translateNamespaces(spec.linux).has, host.netDevices);

@@ -4,9 +4,12 @@ import { deleteContainer } from './delete';
 import { SignalForwarder } from './exec-wait';
 import { startContainer } from './start';
 import { startTerminalProxy } from './terminal-proxy';
+import { NotifyForwarder } from './notify-socket';
+import { StateStore } from '../state/store';
 
 /**
- * `run`: create + start. Detached, it returns once started. Otherwise ocirt becomes the
+ * `run`: create + start. Detached, it returns once started (with NOTIFY_SOCKET, once
+ * the container said READY= or ended). Otherwise ocirt becomes the
  * init's subreaper, forwards signals to it, waits, deletes the container (unless
  * --keep) and returns the exit status (128+signal when it was killed).
  */
@@ -21,15 +24,27 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
   // terminal, SIGWINCH resizes the pty (which signals the process) instead.
   const forwarder = opts.detach ? undefined : new SignalForwarder(proxy ? ['SIGWINCH'] : []);
   forwarder?.target(record.pid, record.initStartTime);
+  let notify: NotifyForwarder | undefined;
   try {
+    notify = opts.notifySocket ? openNotify(new StateStore(opts.root).dir(opts.id), opts.notifySocket, warn) : undefined;
     await startContainer(opts.root, opts.id, opts.debug);
   } catch (err) {
+    notify?.close();
     forwarder?.stop();
     await proxy?.finish(0);
     await deleteContainer(opts.root, opts.id, true, warn, opts.debug).catch(() => {});
     throw err;
   }
-  if (!forwarder) return 0;
+  // NOTIFY_SOCKET: the container's READY= goes to the caller with MAINPID: the container's
+  // init when ocirt returns (-d, which waits for it as runc does), else ocirt itself.
+  const watch = { pid: record.pid, startTime: record.initStartTime };
+  const notified = notify?.forward(watch, forwarder ? process.pid : record.pid, warn).catch((err: Error) => {
+    warn(`NOTIFY_SOCKET ${opts.notifySocket}: ${err.message}`);
+  }).finally(() => notify!.close());
+  if (!forwarder) {
+    await notified;
+    return 0;
+  }
 
   let status: { code: number | null; signal: number | null };
   try {
@@ -38,8 +53,19 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
     forwarder.stop();
     await proxy?.finish();
   }
+  await notified;
   opts.debug?.(`run: the container's process exited: ${status.code !== null ? `status ${status.code}` : `signal ${status.signal}`}`);
   // --keep: left stopped, with its cgroup, for `delete` (as runc).
   if (!opts.keep) await deleteContainer(opts.root, opts.id, true, warn, opts.debug);
   return status.code ?? 128 + (status.signal ?? 0);
+}
+
+/** As runc's run, a NOTIFY_SOCKET that cannot be used is no reason not to run: a warning. */
+function openNotify(stateDir: string, socket: string, warn: (m: string) => void): NotifyForwarder | undefined {
+  try {
+    return NotifyForwarder.open(stateDir, socket);
+  } catch (err) {
+    warn((err as Error).message);
+    return undefined;
+  }
 }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { OcirtError } from '../native/error';
 import { isSameProcess } from '../state/liveness';
 import { sleepMs } from '../util/sleep';
-import { loadContainer } from './container';
+import { type Loaded, loadContainer } from './container';
+import { NotifyForwarder } from './notify-socket';
 import { runHooks } from './hooks';
 import { signalIfSame, waitGone } from './signal-process';
 
@@ -11,13 +12,35 @@ const SIGKILL = 9;
 /**
  * `start`: opens the exec fifo for reading, which releases the init blocked on it, and
  * waits for its byte. The fifo is opened non-blocking so a dead init cannot hang us.
+ * With `notify` (the caller's NOTIFY_SOCKET, for a container created with one), it
+ * returns only once the container said READY=, or its process ended, as runc's start.
  */
-export async function startContainer(root: string, id: string, debug?: (m: string) => void): Promise<void> {
-  const { store, record, status } = loadContainer(root, id);
+export async function startContainer(
+  root: string,
+  id: string,
+  debug?: (m: string) => void,
+  notify?: { socket: string; warn: (m: string) => void },
+): Promise<void> {
+  const { store, record, status, dir } = loadContainer(root, id);
   debug?.(`start: container ${id} is ${status}, init pid ${record.pid}`);
   if (status === 'stopped') throw new OcirtError('cannot start a container that has stopped');
   if (status !== 'created') throw new OcirtError(`cannot start an already ${status} container`);
+  const forwarder = notify ? NotifyForwarder.open(dir, notify.socket) : undefined;
+  try {
+    await releaseInit({ store, record }, debug);
+    if (forwarder) {
+      debug?.(`start: waiting for READY= on the container's notify socket, for NOTIFY_SOCKET ${notify!.socket}`);
+      const ready = await forwarder.forward({ pid: record.pid, startTime: record.initStartTime }, record.pid, notify!.warn);
+      debug?.(ready ? `start: READY and MAINPID=${record.pid} sent to ${notify!.socket}` : 'start: the container\'s process ended before READY');
+    }
+  } finally {
+    forwarder?.close();
+  }
+  debug?.(`start: container ${id} started`);
+}
 
+/** Takes the init's byte from the exec fifo, marks the container running, runs poststart. */
+async function releaseInit({ store, record }: Pick<Loaded, 'store' | 'record'>, debug?: (m: string) => void): Promise<void> {
   let fd: number;
   try {
     fd = fs.openSync(record.execFifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -50,7 +73,6 @@ export async function startContainer(root: string, id: string, debug?: (m: strin
   record.status = 'running';
   store.write(record);
   await runPoststart(record, debug);
-  debug?.(`start: container ${id} started`);
 }
 
 /**

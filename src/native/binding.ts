@@ -55,6 +55,16 @@ export interface NativeBinding {
   listenUnix(path: string): number;
   /** fd of the next connection; waits at most timeoutMs (throws errno ETIMEDOUT). */
   acceptUnix(listener: number, timeoutMs?: number): number;
+  /** An AF_UNIX SOCK_DGRAM socket bound at path (a stale socket file replaced), the file chmod'ed to mode. */
+  bindDatagram(path: string, mode: number): number;
+  /** An AF_UNIX SOCK_DGRAM socket connected to path ("@name": abstract). */
+  connectDatagram(path: string): number;
+  /** One datagram on a connected socket. */
+  sendDatagram(fd: number, payload: string): void;
+  /** The next datagram on fd (at most 4096 bytes), or null once pidfd is readable (its process exited). */
+  receiveDatagram(fd: number, pidfd: number): Promise<Buffer | null>;
+  /** sd_notify_barrier: "BARRIER=1" with a pipe's write end; how the receiver answered within timeoutMs. */
+  notifyBarrier(fd: number, timeoutMs: number): Promise<'closed' | 'timeout' | 'data'>;
   /** TIOCSWINSZ. */
   setWindowSize(fd: number, rows: number, cols: number): void;
   /** TIOCGWINSZ. */

@@ -7,6 +7,7 @@ import { joinedUserNamespaceIds } from './joined-user-namespace';
 import { applyMountLabel } from './lsm';
 import { translateMounts } from './mounts';
 import { translateNamespaces, type NamespacePlan } from './namespaces';
+import { withNotifySocket } from './notify-socket';
 import type { PlanOptions } from './plan-options';
 import { planError, pointer } from './plan-error';
 import { translateAttributes } from './process-attributes';
@@ -23,6 +24,7 @@ export type { CgroupHierarchy, CgroupLayout, HostFacts, PlanOptions } from './pl
  * cannot turn into a plan with an OcirtError `<json pointer>: <reason>`.
  */
 export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
+  ({ spec, opts } = withNotifySocket(spec, opts));
   const ns = translateNamespaces(spec.linux);
   // A new user namespace, or the one the runtime already runs in (rootless engines).
   const inUserNamespace = opts.host.inUserNamespace === true;

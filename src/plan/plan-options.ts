@@ -103,6 +103,11 @@ export interface PlanOptions {
    * them, as runc does with a warning (use with the validator's 'warn' mode).
    */
   unknownCapabilities?: 'error' | 'ignore';
+  /**
+   * NOTIFY_SOCKET pass-through: the absolute host directory (made by the caller) that
+   * is bind-mounted at /run/notify, with NOTIFY_SOCKET in the process's environment.
+   */
+  notifySocketDir?: string;
   /** Turns the decided seccomp rules into BPF (libseccomp, in ocirt.node). Needed for linux.seccomp. */
   seccompCompiler?: SeccompCompiler;
 }

@@ -12,6 +12,9 @@ export const STATE_TMP_PREFIX = 'state.json.tmp-';
 /** The fifo the init blocks on between create and start. */
 export const EXEC_FIFO = 'exec.fifo';
 
+/** NOTIFY_SOCKET pass-through: the directory of the container's notify socket (bind-mounted at /run/notify). */
+export const NOTIFY_DIR = 'notify';
+
 /** Mode of the root and of every container directory. */
 export const DIR_MODE = 0o700;
 

@@ -72,7 +72,12 @@ int main(int argc, char** argv) {
   inv.verb = argv[i++];
   for (; i < argc; i++) inv.args.push_back(argv[i]);
   if (inv.verb == "state") return run_state(inv);
-  if (inv.verb == "start") return run_start(inv);
+  if (inv.verb == "start") {
+    // NOTIFY_SOCKET: start waits for the container's READY= and forwards it (Node's).
+    const char* notify = getenv("NOTIFY_SOCKET");
+    if (notify && notify[0]) hand_over();
+    return run_start(inv);
+  }
   if (inv.verb == "kill") return run_kill(inv);
   if (inv.verb == "delete") return run_delete(inv);
   hand_over();

@@ -15,4 +15,5 @@ void register_seccomp_notify_fd(Napi::Env env, Napi::Object exports);
 void register_cpu_affinity(Napi::Env env, Napi::Object exports);
 void register_systemd_bus(Napi::Env env, Napi::Object exports);
 void register_prlimit(Napi::Env env, Napi::Object exports);
+void register_notify_socket(Napi::Env env, Napi::Object exports);
 }  // namespace ocirt

@@ -24,11 +24,12 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       preserveFds: preservedFdCount(intOption(p, 'preserve-fds', 0)),
       listenFds: listenFdCount(),
       consoleSocket: stringOption(p, 'console-socket'),
-        pidfdSocket: stringOption(p, 'pidfd-socket'),
+      pidfdSocket: stringOption(p, 'pidfd-socket'),
       warn: (m) => ctx.reporter.warn(m),
       debug: ctx.reporter.debug,
       rootless: ctx.globals.rootless,
       cgroupManager: cgroupManagerOf(ctx.globals),
+      notifySocket: process.env.NOTIFY_SOCKET || undefined,
     });
   } catch (err) {
     prefix(err, `create ${id}`);

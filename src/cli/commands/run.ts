@@ -39,6 +39,7 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
         debug: ctx.reporter.debug,
         rootless: ctx.globals.rootless,
         cgroupManager: cgroupManagerOf(ctx.globals),
+        notifySocket: process.env.NOTIFY_SOCKET || undefined,
       },
       (m) => ctx.reporter.warn(m),
     );

@@ -12,7 +12,8 @@ export const def: CommandDef = {
 export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
   const { startContainer } = require('../../lifecycle/start') as typeof import('../../lifecycle/start');
   try {
-    await startContainer(ctx.root, p.args[0], ctx.reporter.debug);
+    const socket = process.env.NOTIFY_SOCKET;
+    await startContainer(ctx.root, p.args[0], ctx.reporter.debug, socket ? { socket, warn: (m) => ctx.reporter.warn(m) } : undefined);
   } catch (err) {
     prefix(err, `start ${p.args[0]}`);
     throw err;
