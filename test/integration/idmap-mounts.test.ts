@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect } from 'vitest';
 import type { LinuxIdMapping, Mount, Spec } from '../../src/spec/types';
 import type { TestBundle } from '../helpers/bundle';
-import { TestScope, expectCleanError, lines, sh } from '../helpers/containers';
+import { TestScope, expectCleanError, lines, ocirtToFiles, sh, stateOf } from '../helpers/containers';
 import { host, itNeeds } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
@@ -87,6 +87,26 @@ describe('idmapped bind mounts', () => {
     expect(owner(path.join(src, 'new'))).toBe('0:0');
   });
 
+  itNeeds(host.root, host.userNamespaces)('"idmap" in a user namespace joined by path takes that namespace\'s mapping', () => {
+    const ownerId = scope.id('idmap-owner');
+    const ob = scope.bundle(['sleep', '1000']);
+    inUserNamespace()(ob.spec, ob);
+    ob.save();
+    const started = ocirtToFiles(scope.root, ['run', '-d', '--bundle', ob.dir, ownerId], { dir: ob.dir });
+    expect(started.err()).toBe('');
+    const nsPath = `/proc/${stateOf(scope.root, ownerId).pid}/ns/user`;
+    const src = ownedDir(0);
+    const r = scope.run(sh(STAT), (s, b) => {
+      s.linux!.namespaces!.push({ type: 'user', path: nsPath });
+      s.mounts!.push({ destination: '/data', type: 'bind', source: src, options: ['rbind', 'idmap'] });
+      spawnSync('chown', ['-R', '100000:100000', b.rootfs]);
+      fs.chmodSync(b.dir, 0o755);
+    });
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(['0:0', '0:0']);
+    expect(owner(path.join(src, 'new'))).toBe('0:0');
+  });
+
   itNeeds(host.root)('"ridmap" on an rbind idmaps the submounts too, "idmap" only the top', () => {
     const src = ownedDir(1000);
     const sub = path.join(src, 'sub');
@@ -136,6 +156,14 @@ describe('idmapped bind mounts', () => {
       const src = ownedDir(1000);
       const r = scope.run(sh('true'), withMounts({ destination: '/data', type: 'bind', source: src, options: ['bind'], uidMappings: [], gidMappings: one(0, 0) }));
       expectCleanError(r, /\/mounts\/\d+\/uidMappings: has no ranges/);
+      expect(scope.leftovers()).toEqual([]);
+    });
+
+    itNeeds(host.root)('more ranges than the kernel takes (340)', () => {
+      const src = ownedDir(1000);
+      const many = Array.from({ length: 341 }, (_, i) => ({ containerID: i, hostID: 1000 + i, size: 1 }));
+      const r = scope.run(sh('true'), withMounts({ destination: '/data', type: 'bind', source: src, options: ['bind'], uidMappings: many, gidMappings: one(0, 0) }));
+      expectCleanError(r, /\/mounts\/\d+\/uidMappings: has 341 entries; the kernel accepts at most 340/);
       expect(scope.leftovers()).toEqual([]);
     });
 
