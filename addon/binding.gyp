@@ -21,6 +21,7 @@
         "src/napi/seccomp_kernel.cc",
         "src/napi/seccomp_notify_fd.cc",
         "src/napi/cpu_affinity.cc",
+        "src/napi/mount_setattr_probe.cc",
         "src/napi/systemd_bus.cc",
         "src/napi/prlimit.cc",
         "src/napi/notify_socket.cc"
@@ -61,6 +62,7 @@
         "src/init/namespaces.cc",
         "src/init/resolve_in_root.cc",
         "src/init/mounts.cc",
+        "src/init/mount_extensions.cc",
         "src/init/rootfs.cc",
         "src/init/devices.cc",
         "src/init/credentials.cc",

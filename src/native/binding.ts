@@ -38,6 +38,8 @@ export interface NativeBinding {
   sendSeccompListener(socketPath: string, state: string, fd: number): void;
   /** sched_setaffinity(2) of another process; the mask as 64-bit words (decimal strings). */
   setCpuAffinity(pid: number, mask: string[]): void;
+  /** errno of mount_setattr(2) on fd -1 with these attributes: EBADF when the kernel accepts them. */
+  mountSetattrProbe(attrSet: number, attrClear: number): number;
   /** prlimit(2) of another process: its soft and hard limit (decimal strings) of one resource. */
   setRlimit(pid: number, resource: number, soft: string, hard: string): void;
   /** A connected AF_UNIX SOCK_STREAM pair, both close-on-exec. */

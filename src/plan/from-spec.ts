@@ -49,6 +49,7 @@ export function compilePlan(spec: Spec, opts: PlanOptions): InitPlan {
     },
     // In a user namespace of its own the container's root may not reach what root can.
     preopenBindSources: ns.has.has('user') && opts.host.privilegedRuntime === true,
+    mountSetattr: opts.host.mountSetattr,
     idmap: idmapContext(spec, opts),
   });
   const { devices, devSymlinks } = translateDevices(spec.linux?.devices, {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type { Spec } from '../spec/types';
 import { gatherIntelRdtFacts } from './intel-rdt-host';
 import { gatherLsmFacts } from './lsm-host';
+import { probeMountSetattr, usesRecursiveAttributes } from './mount-attributes-host';
 import { bindSourcePaths } from './mounts';
 import { gatherNetDeviceFacts } from './net-devices-host';
 import { gatherSeccompFacts } from './seccomp-host';
@@ -36,6 +37,7 @@ export function gatherHostFacts(spec: Spec, bundle: string, cgroupLayout: Cgroup
   if (spec.process?.apparmorProfile || spec.process?.selinuxLabel || spec.linux?.mountLabel) facts.lsm = gatherLsmFacts();
   if (spec.linux?.netDevices && Object.keys(spec.linux.netDevices).length > 0) facts.netDevices = gatherNetDeviceFacts(spec.linux);
   if (spec.linux?.intelRdt) facts.intelRdt = gatherIntelRdtFacts(spec.linux);
+  if (usesRecursiveAttributes(spec.mounts)) facts.mountSetattr = probeMountSetattr();
   if (inUserNamespace(readOr('/proc/self/uid_map'))) facts.inUserNamespace = true;
   if (process.geteuid?.() === 0) facts.privilegedRuntime = true;
   const joinedUser = spec.linux?.namespaces?.find((n) => n.type === 'user' && n.path)?.path;

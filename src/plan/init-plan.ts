@@ -36,6 +36,13 @@ export interface TimeOffset {
   nanosecs: number;
 }
 
+export interface PlanRecursiveAttributes {
+  /** struct mount_attr attr_set and attr_clr (MOUNT_ATTR_*). */
+  attrSet: number;
+  attrClear: number;
+  afterSetup: boolean;
+}
+
 export interface PlanMount {
   /** Host path (bind) or a filesystem's source string ("proc", "tmpfs", a device). */
   source: string;
@@ -73,6 +80,21 @@ export interface PlanMount {
    * looks like the directory it covers, as runc does. Present only when true.
    */
   copyMountPointMode?: boolean;
+  /**
+   * Recursive mount attributes (rro, rnosuid...): mount_setattr(2) with AT_RECURSIVE on
+   * the mount, so they reach its submounts. Applied after the mount, its remount,
+   * propagation and copy-up, as runc; with afterSetup, at the end of the rootfs set-up
+   * together with readonlyAfterSetup (a tmpfs, whose submounts come from later mounts).
+   * Present only when the config gives any.
+   */
+  recursiveAttributes?: PlanRecursiveAttributes;
+  /**
+   * tmpcopyup: the tmpfs starts with a copy of the directory it is mounted on (files,
+   * directories, symlinks, device nodes, fifos and sockets, with owners, modes and the
+   * xattrs tmpfs takes; as runc and crun, not timestamps). rootOwner: the tmpfs root also
+   * gets the owner of the directory (no uid=/gid= in data). Present only for tmpcopyup.
+   */
+  copyUp?: { rootOwner: boolean };
   /**
    * A bind in a user namespace: the source is opened (O_PATH) with the runtime's
    * credentials, in the container's mount namespace before the init takes its ids there,

@@ -1,5 +1,5 @@
 import * as F from './mount-flags';
-import { planError } from './plan-error';
+import { addRecursiveAttribute, isRecursiveAttribute, type RecursiveAttributes } from './recursive-attributes';
 
 /**
  * runc's table of mount options (libcontainer/specconv: mountFlags,
@@ -55,19 +55,8 @@ export const PROPAGATION_OPTIONS: Record<string, number> = {
   unbindable: F.MS_UNBINDABLE,
 };
 
-/**
- * runc-only options that are not kernel options and that ocirt accepts without acting
- * on them yet (they are reported in `unsupported`). tmpcopyup: copy the directory's
- * content into a fresh tmpfs mounted over it.
- */
-const ACCEPTED_UNSUPPORTED = new Set(['tmpcopyup']);
-
-/** runc's recursive mount attributes (mount_setattr(2), AT_RECURSIVE): refused for now. */
-const RECURSIVE_ATTRIBUTES = new Set([
-  'rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnodiratime',
-  'rdiratime', 'rrelatime', 'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime',
-  'rnostrictatime', 'rnosymfollow', 'rsymfollow',
-]);
+/** runc's extension: a tmpfs that starts with a copy of the directory it covers. */
+const TMPCOPYUP = 'tmpcopyup';
 
 const IDMAP_OPTIONS = new Set(['idmap', 'ridmap']);
 
@@ -80,8 +69,10 @@ export interface MountOptions {
   propagation: number[];
   /** The options that are not flags, joined with "," in order (filesystem data). */
   data: string;
-  /** runc extension options accepted but not carried out yet (tmpcopyup). */
-  unsupported: string[];
+  /** tmpcopyup was given. */
+  tmpcopyup: boolean;
+  /** The recursive attributes (rro, rnosuid...; recursive-attributes.ts), null when none. */
+  recursive: RecursiveAttributes | null;
   /** idmap or ridmap was given. */
   idmap: boolean;
 }
@@ -92,7 +83,9 @@ export interface MountOptions {
  * which the kernel refuses for most filesystems).
  */
 export function parseMountOptions(options: readonly string[] | undefined, at: string): MountOptions {
-  const result: MountOptions = { flags: 0, clearedFlags: 0, propagation: [], data: '', unsupported: [], idmap: false };
+  const result: MountOptions = {
+    flags: 0, clearedFlags: 0, propagation: [], data: '', tmpcopyup: false, recursive: null, idmap: false,
+  };
   const data: string[] = [];
   (options ?? []).forEach((option, i) => {
     if (hasOwn(FLAG_OPTIONS, option)) {
@@ -106,12 +99,13 @@ export function parseMountOptions(options: readonly string[] | undefined, at: st
       }
     } else if (hasOwn(PROPAGATION_OPTIONS, option)) {
       result.propagation.push(PROPAGATION_OPTIONS[option]);
-    } else if (ACCEPTED_UNSUPPORTED.has(option)) {
-      result.unsupported.push(option);
+    } else if (option === TMPCOPYUP) {
+      result.tmpcopyup = true;
     } else if (IDMAP_OPTIONS.has(option)) {
       result.idmap = true;
-    } else if (RECURSIVE_ATTRIBUTES.has(option)) {
-      throw planError(`${at}/${i}`, `recursive mount attribute "${option}" is not supported yet`);
+    } else if (isRecursiveAttribute(option)) {
+      result.recursive ??= { attrSet: 0, attrClear: 0, given: [] };
+      addRecursiveAttribute(result.recursive, option, `${at}/${i}`);
     } else if (option !== 'defaults') {
       data.push(option);
     }
@@ -140,7 +134,11 @@ export function bindRemountFlags(options: MountOptions): number {
   return F.MS_REMOUNT | F.MS_BIND | own;
 }
 
-/** The mount options ocirt applies, for `ocirt features` (not tmpcopyup, the r* attributes or idmap). */
+/**
+ * The mount options ocirt applies whatever the kernel, for `ocirt features`; the
+ * recursive attributes depend on the kernel (supportedRecursiveAttributes), idmap is
+ * not here.
+ */
 export function knownMountOptions(): string[] {
-  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS)].sort();
+  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), TMPCOPYUP].sort();
 }

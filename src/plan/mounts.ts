@@ -3,10 +3,12 @@ import type { PlanIdmapUserNamespace, PlanMount, PlanMountIdmap, PlanSymlink } f
 import { expandCgroupMount } from './cgroup-mounts';
 import { type IdmapContext, IdmapUserNamespaces, translateIdmap } from './idmap-mounts';
 import { MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT } from './mount-flags';
+import { addMountExtensions } from './mount-extensions';
 import { bindRemountFlags, isBindMount, parseMountOptions } from './mount-options';
 import { containerPath, hostPath } from './paths';
 import type { CgroupLayout } from './plan-options';
 import { planError, pointer } from './plan-error';
+import type { MountSetattrSupport } from './recursive-attributes';
 import { type CreatedNamespaces, userNamespaceMount } from './user-namespace-mounts';
 
 export interface MountContext {
@@ -19,6 +21,8 @@ export interface MountContext {
   created?: CreatedNamespaces;
   /** Bind sources are opened by the runtime (PlanMount.preopenSource). */
   preopenBindSources?: boolean;
+  /** What mount_setattr(2) accepts here, for the recursive attributes; absent: not checked. */
+  mountSetattr?: MountSetattrSupport;
   /** For idmapped mounts (src/plan/idmap-mounts.ts); absent: every idmapped mount is refused. */
   idmap?: IdmapContext;
 }
@@ -39,7 +43,9 @@ export function translateMounts(specMounts: readonly Mount[] | undefined, ctx: M
   const mounts: PlanMount[] = [];
   const symlinks: PlanSymlink[] = [];
   const idmapNamespaces = new IdmapUserNamespaces();
+  const firstPlanned: number[] = [];
   (specMounts ?? []).forEach((m, i) => {
+    firstPlanned.push(mounts.length);
     const at = pointer('mounts', i);
     const options = parseMountOptions(m.options, `${at}/options`);
     const bind = isBindMount(m.type, options);
@@ -77,6 +83,11 @@ export function translateMounts(specMounts: readonly Mount[] | undefined, ctx: M
         ...(m.type === 'tmpfs' && !hasDataOption(options.data, 'mode') ? { copyMountPointMode: true } : {}),
       });
     }
+  });
+  (specMounts ?? []).forEach((m, i) => {
+    const planned = mounts.slice(firstPlanned[i], firstPlanned[i + 1] ?? mounts.length);
+    const at = pointer('mounts', i);
+    addMountExtensions(planned, m, parseMountOptions(m.options, `${at}/options`), ctx.mountSetattr, at);
   });
   return { mounts, symlinks, idmapUserNamespaces: idmapNamespaces.list };
 }

@@ -1,6 +1,7 @@
 import type { IntelRdtHostFacts } from './intel-rdt';
 import type { LsmHostFacts } from './lsm-host';
 import type { NetDeviceHostFacts } from './net-devices';
+import type { MountSetattrSupport } from './recursive-attributes';
 import type { SeccompCompiler, SeccompHostFacts } from './seccomp-host';
 import type { UserNamespaceMaps } from './user-namespace-host';
 
@@ -70,6 +71,8 @@ export interface HostFacts {
   netDevices?: NetDeviceHostFacts;
   /** resctrl; gathered only for a config with linux.intelRdt. */
   intelRdt?: IntelRdtHostFacts;
+  /** What mount_setattr(2) accepts; gathered only for a config with recursive mount attributes. */
+  mountSetattr?: MountSetattrSupport;
   /**
    * The runtime itself runs in a user namespace other than the host's (rootless podman,
    * rootlesskit): the container is in one even without a user namespace of its own.

@@ -15,6 +15,7 @@ function facts(over: Partial<FeatureFacts> = {}): FeatureFacts {
     selinux: false,
     resctrl: false,
     systemdBus: true,
+    mountSetattr: { supported: true, nosymfollow: true },
     ...over,
   };
 }
@@ -34,12 +35,21 @@ describe('ocirt features', () => {
     expect(f.linux.capabilities).toContain('CAP_CHECKPOINT_RESTORE');
     expect(f.linux.capabilities).toHaveLength(41);
     expect(f.mountOptions).toEqual(expect.arrayContaining(['ro', 'rw', 'nosuid', 'rbind', 'rprivate', 'shared', 'nosymfollow']));
-    // Accepted but not applied, or refused: not claimed.
-    for (const o of ['tmpcopyup', 'idmap', 'rro']) expect(f.mountOptions).not.toContain(o);
+    expect(f.mountOptions).toContain('tmpcopyup');
+    expect(f.mountOptions).toEqual(expect.arrayContaining(['rro', 'rrw', 'rnosuid', 'ratime', 'rnosymfollow', 'rsymfollow']));
     expect(f.linux.mountExtensions.idmap.enabled).toBe(false);
     expect(f.linux.memoryPolicy.modes).toContain('MPOL_WEIGHTED_INTERLEAVE');
     expect(f.linux.memoryPolicy.flags).toEqual(['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES']);
     expect(f.linux.netDevices.enabled).toBe(true);
+  });
+
+  it('lists the recursive mount attributes this kernel can apply: none without mount_setattr, no r[no]symfollow before 5.14', () => {
+    const recursive = (f: ReturnType<typeof buildFeatures>) => f.mountOptions.filter((o) => ['rro', 'rnoexec', 'rnosymfollow', 'rsymfollow'].includes(o));
+    expect(recursive(buildFeatures(facts(), VERSION))).toEqual(['rnoexec', 'rnosymfollow', 'rro', 'rsymfollow']);
+    expect(recursive(buildFeatures(facts({ mountSetattr: { supported: true, nosymfollow: false } }), VERSION))).toEqual(['rnoexec', 'rro']);
+    const old = buildFeatures(facts({ mountSetattr: { supported: false, nosymfollow: false } }), VERSION);
+    expect(recursive(old)).toEqual([]);
+    expect(old.mountOptions).toContain('tmpcopyup');
   });
 
   it('seccomp: what libseccomp and the kernel of this host support', () => {

@@ -105,10 +105,10 @@ describe('translateMounts', () => {
           { destination: '/a', type: 'bind', source: 'rel' },
           { destination: '/b', type: 'tmpfs', source: 'tmpfs' },
           { destination: '/c', source: '/abs', options: ['rbind'] },
-          { destination: '/d', source: '/bad', options: ['rbind', 'rro'] },
+          { destination: '/d', source: '/rro', options: ['rbind', 'rro'] },
         ],
         '/bundle',
       ),
-    ).toEqual(['/bundle/rel', '/abs']);
+    ).toEqual(['/bundle/rel', '/abs', '/rro']);
   });
 });

@@ -13,6 +13,21 @@ std::vector<PlanHook> hooks_from(const JsonValue& list) {
   return hooks;
 }
 
+void mount_extensions_from(const JsonValue& m, PlanMount& pm) {
+  const JsonValue& r = m["recursiveAttributes"];
+  if (!r.is_null()) {
+    pm.has_recursive_attributes = true;
+    pm.attr_set = r["attrSet"].u64();
+    pm.attr_clr = r["attrClear"].u64();
+    pm.attributes_after_setup = r["afterSetup"].b();
+  }
+  const JsonValue& c = m["copyUp"];
+  if (!c.is_null()) {
+    pm.copy_up = true;
+    pm.copy_up_root_owner = c["rootOwner"].b();
+  }
+}
+
 TimeOffset offset_from(const JsonValue& v) {
   TimeOffset o;
   if (v.is_null()) return o;
@@ -151,6 +166,7 @@ Plan plan_from_json(const JsonValue& v) {
     pm.no_symlinks = m["noSymlinks"].b();
     pm.readonly_after_setup = m["readonlyAfterSetup"].b();
     pm.copy_mount_point_mode = m["copyMountPointMode"].b();
+    mount_extensions_from(m, pm);
     pm.preopen_source = m["preopenSource"].b();
     const JsonValue& idmap = m["idmap"];
     if (!idmap.is_null()) {

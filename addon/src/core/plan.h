@@ -46,6 +46,13 @@ struct PlanMount {
   bool readonly_after_setup = false;
   // A tmpfs without mode=: start from the mode of the directory it covers, if any.
   bool copy_mount_point_mode = false;
+  // recursiveAttributes: mount_setattr(AT_RECURSIVE) after the mount, or with
+  // readonly_after_setup at the end of the set-up (init/mount_extensions.cc).
+  bool has_recursive_attributes = false;
+  uint64_t attr_set = 0, attr_clr = 0;
+  bool attributes_after_setup = false;
+  // copyUp (tmpcopyup): the tmpfs starts with a copy of the directory it covers.
+  bool copy_up = false, copy_up_root_owner = false;
   // A bind whose source is opened with the runtime's credentials before the user
   // namespace (init/bind_sources.cc) and mounted from that handle.
   bool preopen_source = false;

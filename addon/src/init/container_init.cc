@@ -30,7 +30,6 @@ void setup_rootfs(int sync_fd, const Plan& plan, const std::string& creating_sta
   }
   create_devices(root_fd, plan);
   create_symlinks(root_fd, plan);
-  make_readonly_after_setup(root_fd, plan);
   close(root_fd);
   set_stage("hooks");
   request_and_wait(sync_fd, "{\"type\":\"hooks\"}");
@@ -68,6 +67,16 @@ void create_cwd(const std::string& cwd) {
   close(root);
 }
 
+// As runc's finalizeRootfs: after /dev/console and the cwd exist, a read-only /dev
+// (or any read-only tmpfs) becomes read-only, then the root.
+void finish_readonly_mounts(const Plan& plan) {
+  set_stage("mounts");
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) die_errno("open", "/");
+  make_readonly_after_setup(root, plan);
+  close(root);
+}
+
 void wait_for_start(int fifo_fd) {
   set_stage("start");
   int w = open(fd_path(fifo_fd).c_str(), O_WRONLY | O_CLOEXEC);
@@ -89,6 +98,7 @@ void run_init(int sync_fd, const Plan& plan, int fifo_fd, const std::vector<int>
   // After pivot_root (the container's devpts) and before the root may become read-only.
   if (plan.terminal.enabled) setup_terminal(sync_fd, plan.terminal);
   if (plan.process.create_cwd) create_cwd(plan.process.cwd);
+  finish_readonly_mounts(plan);
   if (plan.readonly_root) make_root_readonly();
   setup_system(plan);
   protect_paths(plan);

@@ -98,6 +98,14 @@ void make_readonly_after_setup(int root_fd, const Plan& plan);
 unsigned long locked_flags(const std::string& path);
 void remount_keeping_locked(const std::string& target, unsigned long flags, const std::string& report_path);
 
+// mount_extensions.cc: tmpcopyup and the recursive attributes. open_copy_up_source: a
+// readable handle of the directory a tmpcopyup tmpfs will cover (target: its O_PATH
+// handle, before the mount), else -1. finish_mount_extensions, after the mount: the
+// copy (closing copy_from) and the attributes that are not for the end of the set-up.
+int open_copy_up_source(int target, const PlanMount& m);
+void finish_mount_extensions(int root_fd, const PlanMount& m, int copy_from);
+void recursive_attributes_after_setup(int mounted, const PlanMount& m);
+
 // rootfs.cc
 void prepare_root(const Plan& plan);
 void enter_root(const Plan& plan);

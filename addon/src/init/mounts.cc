@@ -47,6 +47,16 @@ std::string mount_point_mode(int target, const std::string& destination) {
   snprintf(mode, sizeof mode, "mode=%04o", unsigned(st.st_mode & 07777));
   return mode;
 }
+void remount_and_propagate(int root_fd, const PlanMount& m) {
+  // The old handle refers to what lies under the new mount: open the mount itself.
+  int mounted = open_in_root(root_fd, m.destination, m.no_symlinks);
+  if (mounted < 0) die_errno("openat2", m.destination);
+  std::string mounted_path = fd_path(mounted);
+  if (m.remount_flags) remount_keeping_locked(mounted_path, m.remount_flags & ~(MS_REMOUNT | MS_BIND), m.destination);
+  for (unsigned long p : m.propagation)
+    if (mount("", mounted_path.c_str(), nullptr, p, nullptr) != 0) die_errno("mount propagation", m.destination);
+  close(mounted);
+}
 }  // namespace
 
 void mount_one(int root_fd, const PlanMount& m, int source_fd) {
@@ -63,6 +73,7 @@ void mount_one(int root_fd, const PlanMount& m, int source_fd) {
   std::string source = source_fd >= 0 ? fd_path(source_fd) : m.source;
   const char* fstype = m.fstype.empty() ? nullptr : m.fstype.c_str();
   const char* data = data_string.empty() ? nullptr : data_string.c_str();
+  int copy_from = open_copy_up_source(target, m);
   if (m.idmap.set) {
     attach_idmapped(source_fd, target, m);
   } else if (mount(source.c_str(), target_path.c_str(), fstype, m.flags, data) != 0) {
@@ -70,32 +81,27 @@ void mount_one(int root_fd, const PlanMount& m, int source_fd) {
     die_errno_code(err, "mount", m.source + " on " + m.destination);
   }
   close(target);
-  if (!m.remount_flags && m.propagation.empty()) return;
-
-  // The old handle refers to what lies under the new mount: open the mount itself.
-  int mounted = open_in_root(root_fd, m.destination, m.no_symlinks);
-  if (mounted < 0) die_errno("openat2", m.destination);
-  std::string mounted_path = fd_path(mounted);
-  if (m.remount_flags) remount_keeping_locked(mounted_path, m.remount_flags & ~(MS_REMOUNT | MS_BIND), m.destination);
-  for (unsigned long p : m.propagation)
-    if (mount("", mounted_path.c_str(), nullptr, p, nullptr) != 0) die_errno("mount propagation", m.destination);
-  close(mounted);
+  if (m.remount_flags || !m.propagation.empty()) remount_and_propagate(root_fd, m);
+  finish_mount_extensions(root_fd, m, copy_from);
 }
 
 }  // namespace ocirt
 
 namespace ocirt {
 
-// Read-only tmpfs mounts were made writable so that mount points, devices and symlinks
-// could be created in them; now they become what the config asked for.
+// Read-only tmpfs mounts were made writable so that mount points, devices, symlinks and
+// /dev/console could be created in them; now they become what the config asked for,
+// and the recursive attributes meant for the end of the set-up reach their submounts.
 void make_readonly_after_setup(int root_fd, const Plan& plan) {
   for (auto it = plan.mounts.rbegin(); it != plan.mounts.rend(); ++it) {
-    if (!it->readonly_after_setup) continue;
+    bool attributes = it->has_recursive_attributes && it->attributes_after_setup;
+    if (!it->readonly_after_setup && !attributes) continue;
     int target = open_in_root(root_fd, it->destination, it->no_symlinks);
     if (target < 0) die_errno("openat2", it->destination);
     std::string path = fd_path(target);
-    if (mount("", path.c_str(), nullptr, it->flags | MS_REMOUNT | MS_RDONLY, nullptr) != 0)
+    if (it->readonly_after_setup && mount("", path.c_str(), nullptr, it->flags | MS_REMOUNT | MS_RDONLY, nullptr) != 0)
       die_errno("remount read-only", it->destination);
+    recursive_attributes_after_setup(target, *it);
     close(target);
   }
 }

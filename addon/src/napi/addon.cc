@@ -16,6 +16,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   ocirt::register_cpu_affinity(env, exports);
   ocirt::register_systemd_bus(env, exports);
   ocirt::register_prlimit(env, exports);
+  ocirt::register_mount_setattr_probe(env, exports);
   ocirt::register_notify_socket(env, exports);
   return exports;
 }

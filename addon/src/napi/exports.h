@@ -15,5 +15,6 @@ void register_seccomp_notify_fd(Napi::Env env, Napi::Object exports);
 void register_cpu_affinity(Napi::Env env, Napi::Object exports);
 void register_systemd_bus(Napi::Env env, Napi::Object exports);
 void register_prlimit(Napi::Env env, Napi::Object exports);
+void register_mount_setattr_probe(Napi::Env env, Napi::Object exports);
 void register_notify_socket(Napi::Env env, Napi::Object exports);
 }  // namespace ocirt

@@ -2,7 +2,9 @@ import { native } from '../../native/binding';
 import { gatherIntelRdtFacts } from '../../plan/intel-rdt-host';
 import { gatherLsmFacts } from '../../plan/lsm-host';
 import { MPOL_FLAGS, MPOL_MODES } from '../../plan/memory-policy';
+import { probeMountSetattr } from '../../plan/mount-attributes-host';
 import { knownMountOptions } from '../../plan/mount-options';
+import { type MountSetattrSupport, supportedRecursiveAttributes } from '../../plan/recursive-attributes';
 import * as T from '../../plan/seccomp-tables';
 import { CAPABILITY_NUMBERS } from '../../spec/capabilities';
 import type { CommandDef, ParsedCommand } from '../command-def';
@@ -57,6 +59,8 @@ export interface FeatureFacts {
   resctrl: boolean;
   /** ocirt.node was built with libsystemd (sd-bus): the systemd cgroup driver is compiled in. */
   systemdBus: boolean;
+  /** What this kernel's mount_setattr(2) takes: the recursive mount attributes (rro...) need it. */
+  mountSetattr: MountSetattrSupport;
 }
 
 /**
@@ -78,7 +82,7 @@ export function buildFeatures(facts: FeatureFacts, version: { ocirt: string; spe
     ociVersionMin: '1.0.0',
     ociVersionMax: version.spec,
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    mountOptions: knownMountOptions(),
+    mountOptions: [...knownMountOptions(), ...supportedRecursiveAttributes(facts.mountSetattr)].sort(),
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: Object.keys(CAPABILITY_NUMBERS),
@@ -124,6 +128,7 @@ export function hostFeatureFacts(): FeatureFacts {
     selinux: lsm.selinux.enabled,
     resctrl: gatherIntelRdtFacts(undefined).mount !== null,
     systemdBus: (n as unknown as { systemdBusBuilt?: () => boolean }).systemdBusBuilt?.() === true,
+    mountSetattr: probeMountSetattr(),
   };
 }
 
