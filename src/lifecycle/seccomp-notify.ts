@@ -62,7 +62,9 @@ export function handOverSeccompListener(opts: {
     try {
       n.sendSeccompListener(listenerPath, payload, fd);
     } catch (err) {
-      throw OcirtError.fromNode(`seccomp: send the listener to ${listenerPath}`, err);
+      // runc's words for an agent that is not there (scripts grep for them).
+      const what = (err as NodeJS.ErrnoException).syscall === 'connect' ? 'failed to connect with seccomp agent at' : 'send the listener to the seccomp agent at';
+      throw OcirtError.fromNode(`seccomp: ${what} linux.seccomp.listenerPath ${listenerPath}`, err);
     }
   } finally {
     fs.closeSync(fd);

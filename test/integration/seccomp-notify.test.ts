@@ -110,7 +110,7 @@ describeNeeds(host.root, host.x86_64, host.libseccomp, host.staticCc)('seccomp n
       s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: path.join(dir, 'nobody.sock'), syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
     });
     const r = scope.ocirt(['create', '--bundle', b.dir, id]);
-    expectCleanError(r, /seccomp: send the listener to .*nobody\.sock: .*ENOENT/);
+    expectCleanError(r, /seccomp: failed to connect with seccomp agent at linux\.seccomp\.listenerPath .*nobody\.sock: ENOENT/);
     expect(scope.ocirt(['state', id]).status).not.toBe(0);
   });
 });
