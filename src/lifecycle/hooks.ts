@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { OcirtError } from '../native/error';
 import type { Hook } from '../state/record';
+import { describeSignal } from '../util/signal-description';
 
 export type HookKind = 'prestart' | 'createRuntime' | 'poststart' | 'poststop';
 
@@ -54,7 +55,7 @@ export function runHook(kind: HookKind, hook: Hook, state: HookState, index = 0)
       if (timer) clearTimeout(timer);
       if (timedOut) reject(new OcirtError(`${what}: timed out after ${hook.timeout}s`, { stage: kind }));
       else if (code === 0) resolve();
-      else reject(new OcirtError(`${what}: ${signal ? `killed by signal ${signal}` : `exit status ${code}`}`, { stage: kind }));
+      else reject(new OcirtError(`${what}: ${signal ? `killed by signal ${describeSignal(signal)}` : `exit status ${code}`}`, { stage: kind }));
     });
   });
 }

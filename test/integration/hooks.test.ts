@@ -180,6 +180,24 @@ describe.skipIf(!isRoot)('hooks (needs root)', () => {
     });
   }
 
+  // prestart is run by the runtime, createContainer and startContainer by the container's init.
+  for (const [kind, how] of [
+    ['prestart', 'SIGSYS (bad system call)'],
+    ['createContainer', '31 (bad system call)'],
+    ['startContainer', '31 (bad system call)'],
+  ] as const) {
+    it(`a ${kind} hook killed by a signal: run fails naming the signal and what it means`, () => {
+      const id = scope.id(`sig-${kind}`);
+      const bundle = scope.bundle(sh('true'), (s) => {
+        s.hooks = { [kind]: [{ path: BUSYBOX, args: ['sh', '-c', 'kill -SYS $$'] }] };
+      });
+      const r = ocirtToFiles(scope.root, ['run', '--bundle', bundle.dir, id], { dir: bundle.dir });
+      expect(r.status).not.toBe(0);
+      expect(r.err()).toContain(`error running hook #0 (${kind} ${BUSYBOX}): killed by signal ${how}`);
+      expectNothingLeft(id);
+    });
+  }
+
   for (const kind of ['prestart', 'createContainer'] as const) {
     it(`a ${kind} hook that exceeds its timeout is killed and create fails saying "timed out"`, () => {
       const log = scope.scratch('ocirt-hooklog-');

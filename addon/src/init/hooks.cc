@@ -2,10 +2,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <vector>
 
 #include "core/sys_error.h"
@@ -19,6 +21,13 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
   for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
+}
+
+// "31 (bad system call)": strsignal's text lower-cased, as Go (and so runc) prints it.
+std::string signal_text(int sig) {
+  std::string text = strsignal(sig);
+  for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return std::to_string(sig) + " (" + text + ")";
 }
 
 int64_t now_ms() {
@@ -85,7 +94,7 @@ void run_hook(const char* kind, size_t index, const PlanHook& h, const std::stri
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   std::string how = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                      : "killed by signal " + std::to_string(WTERMSIG(status));
+                                      : "killed by signal " + signal_text(WTERMSIG(status));
   die_message(what + ": " + how, h.path);
 }
 }  // namespace
