@@ -125,6 +125,15 @@ describe('idmapped bind mounts', () => {
     expect(lines(top.stdout)).toEqual(['0', '1000']);
   });
 
+  itNeeds(host.root)('a file source: the bind of one file is idmapped too', () => {
+    const dir = ownedDir(1000);
+    const r = scope.run(sh('stat -c %u:%g /etc/mapped && cat /etc/mapped'), withMounts({
+      destination: '/etc/mapped', type: 'bind', source: path.join(dir, 'f'), options: ['bind'], uidMappings: one(1000, 0), gidMappings: one(1000, 0),
+    }));
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(['0:0', 'x']);
+  });
+
   itNeeds(host.root)('the mount\'s other options still apply: ro refuses writes', () => {
     const src = ownedDir(1000);
     const r = scope.run(sh('stat -c %u /data; touch /data/new 2>&1 || echo refused'), withMounts({
