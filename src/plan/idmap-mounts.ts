@@ -3,6 +3,9 @@ import type { PlanIdmapUserNamespace, PlanMountIdmap } from './init-plan';
 import { MS_REC } from './mount-flags';
 import { planError } from './plan-error';
 
+/** The mount options of idmapped mounts, for `ocirt features` (runc lists them too). */
+export const IDMAP_MOUNT_OPTIONS = ['idmap', 'ridmap'] as const;
+
 /** What an idmapped mount's plan depends on besides the mount itself. */
 export interface IdmapContext {
   /** The container's user namespace: none, created with linux.uid/gidMappings, or joined by path. */
@@ -86,7 +89,7 @@ function mappingNamespace(m: Mount, at: string, ctx: IdmapContext): PlanIdmapUse
 }
 
 function lastIdmapOption(m: Mount): 'idmap' | 'ridmap' | undefined {
-  const found = (m.options ?? []).filter((o) => o === 'idmap' || o === 'ridmap');
+  const found = (m.options ?? []).filter((o) => (IDMAP_MOUNT_OPTIONS as readonly string[]).includes(o));
   return found.length ? (found[found.length - 1] as 'idmap' | 'ridmap') : undefined;
 }
 

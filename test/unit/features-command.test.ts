@@ -37,7 +37,8 @@ describe('ocirt features', () => {
     expect(f.mountOptions).toEqual(expect.arrayContaining(['ro', 'rw', 'nosuid', 'rbind', 'rprivate', 'shared', 'nosymfollow']));
     expect(f.mountOptions).toContain('tmpcopyup');
     expect(f.mountOptions).toEqual(expect.arrayContaining(['rro', 'rrw', 'rnosuid', 'ratime', 'rnosymfollow', 'rsymfollow']));
-    expect(f.linux.mountExtensions.idmap.enabled).toBe(false);
+    expect(f.linux.mountExtensions.idmap.enabled).toBe(true);
+    expect(f.mountOptions).toEqual(expect.arrayContaining(['idmap', 'ridmap']));
     expect(f.linux.memoryPolicy.modes).toContain('MPOL_WEIGHTED_INTERLEAVE');
     expect(f.linux.memoryPolicy.flags).toEqual(['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES']);
     expect(f.linux.netDevices.enabled).toBe(true);
@@ -50,6 +51,13 @@ describe('ocirt features', () => {
     const old = buildFeatures(facts({ mountSetattr: { supported: false, nosymfollow: false } }), VERSION);
     expect(recursive(old)).toEqual([]);
     expect(old.mountOptions).toContain('tmpcopyup');
+  });
+
+  it('idmapped mounts: enabled, with the idmap and ridmap options, where the kernel has mount_setattr (5.12)', () => {
+    const old = buildFeatures(facts({ mountSetattr: { supported: false, nosymfollow: false } }), VERSION);
+    expect(old.linux.mountExtensions.idmap.enabled).toBe(false);
+    expect(old.mountOptions).not.toContain('idmap');
+    expect(old.mountOptions).not.toContain('ridmap');
   });
 
   it('seccomp: what libseccomp and the kernel of this host support', () => {

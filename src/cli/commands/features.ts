@@ -1,6 +1,7 @@
 import { native } from '../../native/binding';
 import { gatherIntelRdtFacts } from '../../plan/intel-rdt-host';
 import { gatherLsmFacts } from '../../plan/lsm-host';
+import { IDMAP_MOUNT_OPTIONS } from '../../plan/idmap-mounts';
 import { MPOL_FLAGS, MPOL_MODES } from '../../plan/memory-policy';
 import { probeMountSetattr } from '../../plan/mount-attributes-host';
 import { knownMountOptions } from '../../plan/mount-options';
@@ -71,6 +72,7 @@ export interface FeatureFacts {
  */
 export function buildFeatures(facts: FeatureFacts, version: { ocirt: string; spec: string }): Features {
   const seccompEnabled = facts.libseccomp !== null;
+  const idmapOptions = facts.mountSetattr.supported ? [...IDMAP_MOUNT_OPTIONS] : [];
   const annotations: Record<string, string> = {
     'org.ocirt.version': version.ocirt,
     'org.ocirt.host.apparmor': facts.apparmor ? 'enabled' : 'disabled',
@@ -82,7 +84,7 @@ export function buildFeatures(facts: FeatureFacts, version: { ocirt: string; spe
     ociVersionMin: '1.0.0',
     ociVersionMax: version.spec,
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    mountOptions: [...knownMountOptions(), ...supportedRecursiveAttributes(facts.mountSetattr)].sort(),
+    mountOptions: [...knownMountOptions(), ...supportedRecursiveAttributes(facts.mountSetattr), ...idmapOptions].sort(),
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: Object.keys(CAPABILITY_NUMBERS),
@@ -101,7 +103,8 @@ export function buildFeatures(facts: FeatureFacts, version: { ocirt: string; spe
       selinux: { enabled: true },
       intelRdt: { enabled: true, schemata: true, monitoring: true },
       memoryPolicy: { modes: Object.keys(MPOL_MODES), flags: Object.keys(MPOL_FLAGS) },
-      mountExtensions: { idmap: { enabled: false } },
+      // Idmapped mounts need mount_setattr (Linux 5.12; open_tree and move_mount are older).
+      mountExtensions: { idmap: { enabled: facts.mountSetattr.supported } },
       netDevices: { enabled: true },
     },
     annotations,
