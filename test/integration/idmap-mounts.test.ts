@@ -125,6 +125,21 @@ describe('idmapped bind mounts', () => {
     expect(lines(top.stdout)).toEqual(['0', '1000']);
   });
 
+  itNeeds(host.root, host.userNamespaces)('a read-only volume of a user-namespaced pod, as containerd\'s CRI writes it (rbind, rro, the pod\'s mappings): ids mapped, submounts read-only', () => {
+    const src = ownedDir(0);
+    const sub = path.join(src, 'sub');
+    fs.mkdirSync(sub);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', sub]);
+    hostMounts.push(sub);
+    const pod = one(0, 100000, 65536);
+    const r = scope.run(
+      sh('stat -c %u /data /data/sub; touch /data/sub/x 2>&1 || echo refused'),
+      inUserNamespace({ destination: '/data', type: 'bind', source: src, options: ['rbind', 'rro', 'ridmap'], uidMappings: pod, gidMappings: pod }),
+    );
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(['0', '0', expect.stringContaining('Read-only file system'), 'refused']);
+  });
+
   itNeeds(host.root)('a file source: the bind of one file is idmapped too', () => {
     const dir = ownedDir(1000);
     const r = scope.run(sh('stat -c %u:%g /etc/mapped && cat /etc/mapped'), withMounts({
