@@ -127,9 +127,12 @@ export function processFromFile(req: ExecFileRequest): Process {
 }
 
 /**
- * What a process file leaves out comes from the container (runc's newInitConfig):
- * capabilities, rlimits, noNewPrivileges, the AppArmor profile, the SELinux label and
- * oomScoreAdj.
+ * What a process file leaves out comes from the container, as runc's newInitConfig
+ * takes it from the container's config: capabilities, rlimits, the AppArmor profile,
+ * the SELinux label, the scheduler, the I/O priority and execCPUAffinity; and, where
+ * runc always uses the container's, the umask and oomScoreAdj unless the file sets them.
+ * noNewPrivileges too, where runc would take an absent one as false: a process file
+ * never loosens what the container was made with unless it says so.
  */
 export function withContainerDefaults(p: Process, container: Process | undefined): Process {
   const out: Process = { ...p };
@@ -140,7 +143,22 @@ export function withContainerDefaults(p: Process, container: Process | undefined
   if (!out.apparmorProfile && container.apparmorProfile) out.apparmorProfile = container.apparmorProfile;
   if (!out.selinuxLabel && container.selinuxLabel) out.selinuxLabel = container.selinuxLabel;
   if (out.oomScoreAdj === undefined && container.oomScoreAdj !== undefined) out.oomScoreAdj = container.oomScoreAdj;
+  if (out.scheduler === undefined && container.scheduler !== undefined) out.scheduler = container.scheduler;
+  if (out.ioPriority === undefined && container.ioPriority !== undefined) out.ioPriority = container.ioPriority;
+  if (out.execCPUAffinity === undefined && container.execCPUAffinity !== undefined) out.execCPUAffinity = container.execCPUAffinity;
+  if (out.user?.umask === undefined && container.user?.umask !== undefined) out.user = { ...(out.user ?? { uid: 0, gid: 0 }), umask: container.user.umask };
   return out;
+}
+
+/**
+ * Fields of a process file that do not apply on Linux (runtime-spec: Windows only),
+ * which runc drops without a word; ocirt says so.
+ */
+export function ignoredProcessFields(p: Process): string[] {
+  const found: string[] = [];
+  if (p.commandLine !== undefined) found.push('/commandLine: Windows only; ignored');
+  if (p.user?.username !== undefined) found.push('/user/username: Windows only; ignored');
+  return found;
 }
 
 /** The process to run for a request, given the container's own process. */

@@ -8,7 +8,7 @@ import { OcirtError } from '../native/error';
 import { readCapBounding, readCapLastCap } from '../plan/capability-host';
 import { loadContainerConfig } from './exec-config';
 import { compileExecPlan } from './exec-plan';
-import { resolveExecProcess, type ExecRequest } from './exec-process';
+import { ignoredProcessFields, resolveExecProcess, type ExecRequest } from './exec-process';
 import { SignalForwarder } from './exec-wait';
 import { loadContainer } from './container';
 import { sendToConsoleSocket } from './console-socket';
@@ -70,6 +70,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   }
   const spec = loadContainerConfig(dir, record.bundle);
   const process = resolveExecProcess(opts.request, spec.process);
+  if (opts.request.kind === 'file') for (const w of ignoredProcessFields(process)) opts.warn(`${opts.request.file}: ${w}`);
   const terminal = process.terminal === true;
   checkTerminal({ detach: opts.detach, terminal, consoleSocket: opts.consoleSocket });
   checkPreservedFds(opts.preserveFds, opts.listenFds);

@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../../src/cli/args';
 import { def, execRequestFrom } from '../../src/cli/commands/exec';
 import { listenFdCount } from '../../src/cli/commands/create-options';
 import {
-  type ExecCliRequest, parseUser, processFromCli, processFromFile, resolveExecProcess, withContainerDefaults,
+  type ExecCliRequest, ignoredProcessFields, parseUser, processFromCli, processFromFile, resolveExecProcess, withContainerDefaults,
 } from '../../src/lifecycle/exec-process';
 import type { Process } from '../../src/spec/types';
 
@@ -151,5 +151,33 @@ describe('withContainerDefaults (runc newInitConfig)', () => {
     };
     expect(withContainerDefaults(own, container)).toMatchObject({ capabilities: {}, rlimits: own.rlimits, noNewPrivileges: false });
     expect(resolveExecProcess({ kind: 'file', file: 'p', text: JSON.stringify(own) }, container).noNewPrivileges).toBe(false);
+  });
+
+  it('scheduler, ioPriority, execCPUAffinity and the umask: the file\'s, else the container\'s', () => {
+    const withAttributes: Process = {
+      ...container,
+      user: { uid: 5, gid: 5, umask: 0o027 },
+      scheduler: { policy: 'SCHED_BATCH', nice: 5 },
+      ioPriority: { class: 'IOPRIO_CLASS_BE', priority: 6 },
+      execCPUAffinity: { final: '1' },
+    };
+    const bare = withContainerDefaults({ args: ['ls'], cwd: '/', user: { uid: 1, gid: 2 } }, withAttributes);
+    expect(bare).toMatchObject({
+      user: { uid: 1, gid: 2, umask: 0o027 }, scheduler: withAttributes.scheduler, ioPriority: withAttributes.ioPriority, execCPUAffinity: { final: '1' },
+    });
+    const own: Process = {
+      args: ['ls'], cwd: '/', user: { uid: 1, gid: 2, umask: 0o077 }, scheduler: { policy: 'SCHED_IDLE' },
+      ioPriority: { class: 'IOPRIO_CLASS_IDLE', priority: 0 }, execCPUAffinity: { final: '0' },
+    };
+    expect(withContainerDefaults(own, withAttributes)).toMatchObject(own);
+  });
+});
+
+describe('ignoredProcessFields', () => {
+  it('names the Windows-only fields of a process file', () => {
+    expect(ignoredProcessFields({ args: ['ls'], cwd: '/', commandLine: 'x', user: { uid: 0, gid: 0, username: 'u' } })).toEqual([
+      '/commandLine: Windows only; ignored', '/user/username: Windows only; ignored',
+    ]);
+    expect(ignoredProcessFields(container)).toEqual([]);
   });
 });
