@@ -140,6 +140,22 @@ describe('idmapped bind mounts', () => {
     expect(lines(r.stdout)).toEqual(['0', '0', expect.stringContaining('Read-only file system'), 'refused']);
   });
 
+  itNeeds(host.root, host.userNamespaces)('the clone keeps the kernel\'s lock on a read-only source: the container\'s root cannot remount it read-write', () => {
+    const src = ownedDir(0);
+    execFileSync('mount', ['--bind', '-o', 'ro', src, src]);
+    hostMounts.push(src);
+    const r = scope.run(
+      sh('mount -o remount,bind,rw /data 2>/dev/null && echo remounted; touch /data/x 2>/dev/null || echo refused'),
+      (s, b) => {
+        inUserNamespace({ destination: '/data', type: 'bind', source: src, options: ['bind', 'idmap'] })(s, b);
+        const caps = s.process!.capabilities!;
+        for (const set of ['bounding', 'effective', 'permitted'] as const) caps[set] = [...(caps[set] ?? []), 'CAP_SYS_ADMIN'];
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(['refused']);
+  });
+
   itNeeds(host.root)('a file source: the bind of one file is idmapped too', () => {
     const dir = ownedDir(1000);
     const r = scope.run(sh('stat -c %u:%g /etc/mapped && cat /etc/mapped'), withMounts({
