@@ -7,6 +7,8 @@ import type { IntelRdtPlan } from '../plan/intel-rdt';
 export interface IntelRdtRecord {
   /** Directories to remove, innermost first (the mon group, then a group ocirt created). */
   remove: string[];
+  /** The group the container's processes are in (`update --l3-cache-schema` writes its schemata). */
+  group?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export function joinIntelRdt(plan: IntelRdtPlan, pid: number): IntelRdtRecord {
     removeIntelRdt({ remove });
     throw err;
   }
-  return { remove };
+  return { remove, group: plan.group };
 }
 
 export function removeIntelRdt(record: IntelRdtRecord | undefined): void {
@@ -53,7 +55,7 @@ function mkdirIfMissing(dir: string): boolean {
   }
 }
 
-function write(file: string, text: string): void {
+export function write(file: string, text: string): void {
   try {
     fs.writeFileSync(file, text);
   } catch (err) {

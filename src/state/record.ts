@@ -66,8 +66,11 @@ export interface ContainerRecord {
   creator?: { pid: number; startTime: string };
   /** Name of the systemd scope unit, with the systemd cgroup driver. */
   systemdUnit?: string;
-  /** linux.intelRdt: resctrl directories ocirt created for this container, removed by `delete`. */
-  intelRdt?: { remove: string[] };
+  /**
+   * linux.intelRdt (or `update --l3-cache-schema/--mem-bw-schema`): resctrl directories
+   * ocirt created for this container, removed by `delete`, and the group it is in.
+   */
+  intelRdt?: { remove: string[]; group?: string };
 }
 
 /** state.json text for a record: stateVersion first, then the record's own order. */

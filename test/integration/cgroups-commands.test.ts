@@ -127,6 +127,18 @@ describe.skipIf(!isRoot || !V1)('update (needs root)', () => {
     expect(read(pidsMax)).toBe('50');
   });
 
+  itNeeds(host.noResctrl)('--l3-cache-schema and --mem-bw-schema on a host without resctrl: refused naming what is missing, the limits as they were', () => {
+    const { id } = started('exec sleep 1000', (s) => {
+      s.linux!.resources = { pids: { limit: 50 } };
+    });
+    const pidsMax = path.join(dirOf(id, '/sys/fs/cgroup/pids'), 'pids.max');
+    const noResctrl = 'the host has no resctrl filesystem mounted';
+    expectCleanError(scope.ocirt(['update', '--pids-limit', '20', '--l3-cache-schema', 'L3:0=f', id]), `update ${id}: --l3-cache-schema: Intel RDT/CAT: l3 cache schema is not enabled: ${noResctrl}`);
+    expectCleanError(scope.ocirt(['update', '--mem-bw-schema', 'MB:0=50', id]), `update ${id}: --mem-bw-schema: Intel RDT/MBA: memory bandwidth schema is not enabled: ${noResctrl}`);
+    expect(read(pidsMax)).toBe('50');
+    expect(JSON.parse(fs.readFileSync(path.join(scope.root, id, 'state.json'), 'utf8')).intelRdt).toBeUndefined();
+  });
+
   it('a memory limit below what the container uses is refused with its usage', () => {
     const { id } = started('dd if=/dev/zero of=/dev/shm/fill bs=1M count=24 2>/dev/null; exec sleep 1000', (s) => {
       s.linux!.resources = { memory: { limit: 67108864 } };

@@ -3,6 +3,7 @@ import { OcirtError } from '../../native/error';
 import { stringOption } from '../args';
 import type { CommandDef, ParsedCommand } from '../command-def';
 import type { CommandContext } from '../context';
+import type { IntelRdtSchemaUpdate } from '../../lifecycle/intel-rdt-update';
 import { prefix } from './create';
 
 const FLAGS = [
@@ -32,19 +33,26 @@ export const def: CommandDef = {
   options: [
     { name: 'resources', short: 'r', value: 'file|-', description: 'LinuxResources JSON (from config.json) to apply; - reads stdin; the other flags are then ignored' },
     ...FLAGS.map(([name, value, description]) => ({ name, value, description, hidden: name === 'cpu-shares' || name.startsWith('kernel-') })),
-    { name: 'l3-cache-schema', value: 'schema', description: 'Intel RDT: not supported', hidden: true },
-    { name: 'mem-bw-schema', value: 'schema', description: 'Intel RDT: not supported', hidden: true },
+    { name: 'l3-cache-schema', value: 'schema', description: 'Intel RDT/CAT: L3 cache schemata line of the container\'s resctrl group (e.g. L3:0=ff)' },
+    { name: 'mem-bw-schema', value: 'schema', description: 'Intel RDT/MBA: memory bandwidth schemata line of the container\'s resctrl group (e.g. MB:0=50)' },
   ],
 };
+
+/** --l3-cache-schema, --mem-bw-schema (with -r too, as runc); an empty value is none, as runc. */
+export function intelRdtFrom(p: ParsedCommand): IntelRdtSchemaUpdate {
+  const out: IntelRdtSchemaUpdate = {};
+  const l3 = stringOption(p, 'l3-cache-schema');
+  const mb = stringOption(p, 'mem-bw-schema');
+  if (l3) out.l3CacheSchema = l3;
+  if (mb) out.memBwSchema = mb;
+  return out;
+}
 
 export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
   const { updateContainer } = require('../../lifecycle/update') as typeof import('../../lifecycle/update');
   const input = require('../../lifecycle/update-input') as typeof import('../../lifecycle/update-input');
   const id = p.args[0];
   try {
-    if (stringOption(p, 'l3-cache-schema') !== undefined || stringOption(p, 'mem-bw-schema') !== undefined) {
-      throw new OcirtError('Intel RDT is not supported');
-    }
     const file = stringOption(p, 'resources');
     let resources;
     if (file !== undefined) {
@@ -64,7 +72,7 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       }
       resources = input.resourcesFromFlags(flags);
     }
-    updateContainer(ctx.root, id, resources, (m) => ctx.reporter.warn(m));
+    updateContainer(ctx.root, id, resources, (m) => ctx.reporter.warn(m), intelRdtFrom(p));
   } catch (err) {
     prefix(err, `update ${id}`);
     throw err;
