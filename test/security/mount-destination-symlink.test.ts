@@ -85,6 +85,19 @@ describe.skipIf(!isRoot)('mount destinations through symlinks (needs root)', () 
     expect(lines(r.out)).toEqual(['from-source', '--', '1']);
   });
 
+  it('an idmapped bind (move_mount onto the handle) through an absolute symlink to a host directory lands on the rootfs copy', () => {
+    const t = hostTarget();
+    const src = bindSource();
+    fs.chmodSync(src, 0o755);
+    const map = [{ containerID: 0, hostID: 1000, size: 1 }];
+    const r = attempt(t, { 'mnt/evil': t.dir }, [{ destination: '/mnt/evil', type: 'bind', source: src, options: ['rbind'], uidMappings: map, gidMappings: map }],
+      `ls ${t.dir}; stat -c %u ${t.dir}/from-source; grep -c " ${t.dir} " /proc/self/mountinfo`,
+      (rootfs) => fs.mkdirSync(path.join(rootfs, t.dir), { recursive: true }));
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(lines(r.out)).toEqual(['from-source', '1000', '1']);
+  });
+
   it('an absolute symlink to /etc: the bind covers the container\'s /etc, never the host\'s', () => {
     const t = hostTarget();
     const src = bindSource();
