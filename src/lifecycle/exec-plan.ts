@@ -83,9 +83,7 @@ export function compileExecPlan(input: ExecPlanInput): ExecPlan {
       hostBounding: ownUserNamespace || input.capBounding === undefined ? undefined : BigInt(input.capBounding),
     });
   } catch (err) {
-    // The compiler names config.json pointers (/process/...); here they are the process's.
-    if (err instanceof Error) err.message = err.message.replace(/^\/process(?=\/)/, 'process ');
-    throw err;
+    throw asProcessError(err);
   }
   // runc enters cwd as it is: a missing one is an error for exec, not created.
   process.createCwd = false;
@@ -101,6 +99,20 @@ export function compileExecPlan(input: ExecPlanInput): ExecPlan {
     ...(terminal ? { terminal } : {}),
     preserveFds: input.preserveFds,
     listenFds: input.listenFds,
-    ...execSeccomp(input.spec, input.process),
+    ...processAttributes(input.spec, input.process),
   };
+}
+
+/** The compiler names config.json pointers (/process/...); here they are the process's. */
+function asProcessError(err: unknown): unknown {
+  if (err instanceof Error) err.message = err.message.replace(/^\/process(?=\/)/, 'process ');
+  return err;
+}
+
+function processAttributes(spec: Spec, process: Process): PlanProcessAttributes {
+  try {
+    return execSeccomp(spec, process);
+  } catch (err) {
+    throw asProcessError(err);
+  }
 }

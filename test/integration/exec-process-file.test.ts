@@ -123,13 +123,13 @@ describe.skipIf(!isRoot)('exec --process FILE (needs root)', () => {
   itNeeds(host.noAppArmor)('an AppArmor profile on a host without AppArmor is refused, naming the field; nothing runs', () => {
     const { id, dir } = container();
     const r = execFile(id, dir, { args: ['touch', '/ran'], cwd: '/', apparmorProfile: 'docker-default' });
-    expectCleanError(r, 'apparmorProfile: AppArmor profile "docker-default" requested, but AppArmor is not enabled on this host');
+    expectCleanError(r, 'process /apparmorProfile: AppArmor profile "docker-default" requested, but AppArmor is not enabled on this host');
     expect(scope.ocirt(['exec', id, 'ls', '/ran']).status).not.toBe(0);
   });
 
   itNeeds(host.noSelinux)('an SELinux label on a host without SELinux is refused, naming the field', () => {
     const { id, dir } = container();
     const r = execFile(id, dir, { args: ['true'], cwd: '/', selinuxLabel: 'system_u:system_r:container_t:s0' });
-    expectCleanError(r, 'selinuxLabel: SELinux label "system_u:system_r:container_t:s0" requested, but SELinux is not enabled on this host');
+    expectCleanError(r, 'process /selinuxLabel: SELinux label "system_u:system_r:container_t:s0" requested, but SELinux is not enabled on this host');
   });
 });
