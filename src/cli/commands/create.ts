@@ -6,7 +6,7 @@ import { createOptionDefs, listenFdCount, preservedFdCount } from './create-opti
 
 export const def: CommandDef = {
   name: 'create',
-  summary: 'create a container from a bundle; it waits for `start` to run its process',
+  summary: 'create a container from a bundle; it waits for `start` to run its process (NOTIFY_SOCKET: it gets a socket of its own)',
   args: [{ name: 'container-id', required: true }],
   options: createOptionDefs,
 };

@@ -7,7 +7,7 @@ import { createOptionDefs, listenFdCount, preservedFdCount } from './create-opti
 
 export const def: CommandDef = {
   name: 'run',
-  summary: 'create and start a container; wait for it and exit with its status unless --detach',
+  summary: 'create and start a container; wait for it and exit with its status unless --detach (NOTIFY_SOCKET: READY=1 is passed on)',
   args: [{ name: 'container-id', required: true }],
   options: [
     ...createOptionDefs,

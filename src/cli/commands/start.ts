@@ -4,7 +4,7 @@ import { prefix } from './create';
 
 export const def: CommandDef = {
   name: 'start',
-  summary: 'run the process of a created container',
+  summary: 'run the process of a created container (NOTIFY_SOCKET: returns after its READY=1)',
   args: [{ name: 'container-id', required: true }],
   options: [],
 };
