@@ -14,6 +14,7 @@ import { translateNetDevices } from '../plan/net-devices';
 import { nativeSeccompCompiler } from '../plan/seccomp-host';
 import type { InitPlan } from '../plan/init-plan';
 import type { Spec } from '../spec/types';
+import type { LinuxResources } from '../spec/types-resources';
 import { EXEC_FIFO } from '../state/layout';
 import { readStartTime } from '../state/liveness';
 import type { ContainerRecord } from '../state/record';
@@ -149,11 +150,11 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     // cgroups (and later the init) of a create that was killed half-way.
     store.write(record);
     // Limits are written before any process joins, so they hold from its first instruction;
-    // but for pids.max, which would stop the runtime's own forks (bootstrap, init): it is
+    // but for pids.max (pids.limit, unified pids.*), which would stop the runtime's own forks: it is
     // written once the init exists and before any hook or container code runs (as runc
     // sets it after nsexec's forks), so that even pids.limit 0 (1) leaves the process run.
-    const deferredPids = cgroups.kind !== 'none' ? resources?.pids : undefined;
-    cgroups.create(deferredPids ? { ...resources, pids: undefined } : resources, { warn: opts.warn });
+    const [createResources, deferredPids] = cgroups.kind !== 'none' ? splitPidsLimit(resources) : [resources, undefined];
+    cgroups.create(createResources, { warn: opts.warn });
     opts.debug?.(`cgroups: ${cgroupSummary(record.cgroup)} made, linux.resources applied`);
     const host = gatherHostFacts(spec, bundle.dir, cgroups.layout());
     const notifySocketDir = opts.notifySocket ? makeNotifyDir(stateDir) : undefined;
@@ -182,7 +183,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
       record.pid = pid;
       record.initStartTime = readStartTime(pid) ?? '';
       store.write(record);
-      if (deferredPids) cgroups.update({ pids: deferredPids }, { warn: opts.warn });
+      if (deferredPids) cgroups.update(deferredPids, { warn: opts.warn });
       // The init's namespaces exist; it waits for the state message before its rootfs.
       await moveNetDevices(opts.id, pid, netDevices);
     }, (pid) => {
@@ -349,4 +350,20 @@ function safeKill(pid: number): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * linux.resources without what sets pids.max (pids.limit and unified pids.* keys, which
+ * are written after it and win, as at create), and that part on its own.
+ */
+function splitPidsLimit(resources: LinuxResources | undefined): [LinuxResources | undefined, LinuxResources | undefined] {
+  if (!resources) return [resources, undefined];
+  const unifiedPids = Object.entries(resources.unified ?? {}).filter(([k]) => k.startsWith('pids.'));
+  if (resources.pids === undefined && unifiedPids.length === 0) return [resources, undefined];
+  const rest: LinuxResources = { ...resources, pids: undefined };
+  if (resources.unified) rest.unified = Object.fromEntries(Object.entries(resources.unified).filter(([k]) => !k.startsWith('pids.')));
+  const deferred: LinuxResources = {};
+  if (resources.pids !== undefined) deferred.pids = resources.pids;
+  if (unifiedPids.length > 0) deferred.unified = Object.fromEntries(unifiedPids);
+  return [rest, deferred];
 }
