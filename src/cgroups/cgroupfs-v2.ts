@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { native } from '../native/binding';
-import { OcirtError } from '../native/error';
+import { isOcirtError, OcirtError } from '../native/error';
 import type { CgroupLayout } from '../plan/plan-options';
 import type { LinuxResources } from '../spec/types-resources';
 import type { RecordCgroup } from '../state/record';
@@ -119,8 +119,27 @@ export class CgroupfsV2 implements CgroupDriver {
     }
   }
 
-  join(pid: number, sub?: SubCgroupPaths): void {
-    joinDir(sub ? subCgroupDirs({ unified: this.dir }, sub).unified : this.dir, pid, this.io);
+  join(pid: number, sub?: SubCgroupPaths, initPid?: number): void {
+    if (sub) {
+      joinDir(subCgroupDirs({ unified: this.dir }, sub).unified, pid, this.io);
+      return;
+    }
+    try {
+      joinDir(this.dir, pid, this.io);
+    } catch (err) {
+      // The container enabled a domain controller in its own cgroup, which then takes no
+      // process of its own (EBUSY): the process goes where the init is now, as runc.
+      const fallback = isOcirtError(err) && err.code === 'EBUSY' && initPid ? this.cgroupOf(initPid) : undefined;
+      if (!fallback) throw err;
+      joinDir(fallback, pid, this.io);
+    }
+  }
+
+  /** The init's current cgroup, when it is below the container's own. */
+  private cgroupOf(pid: number): string | undefined {
+    const rel = /^0::(\/.*)$/m.exec(readOptional(this.io, `/proc/${pid}/cgroup`) ?? '')?.[1];
+    const dir = rel ? path.join(this.mountPoint, rel) : '';
+    return dir.startsWith(`${this.dir}/`) ? dir : undefined;
   }
 
   freeze(): void {

@@ -39,9 +39,11 @@ export interface CgroupDriver {
   update(resources: LinuxResources, ctx?: ApplyContext): void;
   /**
    * Moves a process (the init before it runs, or an exec'd process) into the cgroup,
-   * or into existing sub-cgroups of it (`exec --cgroup`).
+   * or into existing sub-cgroups of it (`exec --cgroup`). initPid (exec without
+   * --cgroup): on cgroup v2, where the container's cgroup refuses processes because the
+   * container enabled domain controllers in it, the process joins the init's cgroup.
    */
-  join(pid: number, sub?: SubCgroupPaths): void;
+  join(pid: number, sub?: SubCgroupPaths, initPid?: number): void;
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;

@@ -133,9 +133,9 @@ export class SystemdDriver implements CgroupDriver {
     this.pending = { computed: this.propertiesFor(res, false, ctx), ctx };
   }
 
-  join(pid: number, sub?: SubCgroupPaths): void {
+  join(pid: number, sub?: SubCgroupPaths, initPid?: number): void {
     if (this.started) {
-      this.files.join(pid, sub);
+      this.files.join(pid, sub, initPid);
       return;
     }
     if (sub) throw new OcirtError('--cgroup: the container\'s systemd unit has not been started');

@@ -134,7 +134,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
       // execCPUAffinity.initial: before the process is in the container's cgroup.
       if (plan.cpuAffinity?.initial) native().setCpuAffinity(child.pid!, plan.cpuAffinity.initial);
       // In the container's cgroup before it joins anything: the process forks there.
-      cgroup.join(child.pid!, opts.subCgroups);
+      cgroup.join(child.pid!, opts.subCgroups, record.pid);
       sync.send({ type: 'exec', plan });
       opts.debug?.(`ocirt-init[${child.pid}]: exec helper spawned, in cgroup ${cgroupSummary(record.cgroup)}, plan sent`);
       for (;;) {
