@@ -34,6 +34,8 @@ export interface ExecFileRequest {
   kind: 'file';
   file: string;
   text: string;
+  /** Flags (and a command) given with --process, which the file's process overrides: warned about. */
+  ignored?: string[];
 }
 
 export type ExecRequest = ExecCliRequest | ExecFileRequest;

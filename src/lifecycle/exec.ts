@@ -70,7 +70,10 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   }
   const spec = loadContainerConfig(dir, record.bundle);
   const process = resolveExecProcess(opts.request, spec.process);
-  if (opts.request.kind === 'file') for (const w of ignoredProcessFields(process)) opts.warn(`${opts.request.file}: ${w}`);
+  if (opts.request.kind === 'file') {
+    for (const w of ignoredProcessFields(process)) opts.warn(`${opts.request.file}: ${w}`);
+    for (const f of opts.request.ignored ?? []) opts.warn(`${f} ignored: --process ${opts.request.file} gives the whole process`);
+  }
   const terminal = process.terminal === true;
   checkTerminal({ detach: opts.detach, terminal, consoleSocket: opts.consoleSocket });
   checkPreservedFds(opts.preserveFds, opts.listenFds);

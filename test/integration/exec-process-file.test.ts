@@ -120,6 +120,18 @@ describe.skipIf(!isRoot)('exec --process FILE (needs root)', () => {
     expect(r.stderr).toContain(`${r.file}: /user/username: Windows only; ignored`);
   });
 
+  it('flags that a process file overrides are named in a warning, not silently dropped', () => {
+    const { id, dir } = container();
+    const file = path.join(dir, 'flags.json');
+    fs.writeFileSync(file, JSON.stringify({ args: ['sh', '-c', 'echo "x=${X-unset}"; id -u'], cwd: '/', env: ['PATH=/bin'] }));
+    const r = spawnSync(OCIRT, ['--root', scope.root, 'exec', '--process', file, '-e', 'X=1', '--user', '5', id, 'ls'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(lines(r.stdout)).toEqual(['x=unset', '0']);
+    expect(r.stderr).toContain(`--env ignored: --process ${file} gives the whole process`);
+    expect(r.stderr).toContain(`--user ignored: --process ${file} gives the whole process`);
+    expect(r.stderr).toContain(`the command ["ls"] ignored: --process ${file} gives the whole process`);
+  });
+
   itNeeds(host.noAppArmor)('an AppArmor profile on a host without AppArmor is refused, naming the field; nothing runs', () => {
     const { id, dir } = container();
     const r = execFile(id, dir, { args: ['touch', '/ran'], cwd: '/', apparmorProfile: 'docker-default' });

@@ -46,8 +46,11 @@ describe('exec command line', () => {
     expect(parse(['c1', '--', 'ls', '--', 'x'])).toMatchObject({ args: ['ls', '--', 'x'] });
   });
 
-  it('--process reads the file; a command after the id is ignored, as runc does', () => {
-    expect(parse(['--process', '/p.json', '--detach', '--tty', 'c1', 'ignored'])).toEqual({ kind: 'file', file: '/p.json', text: '{"file":"/p.json"}' });
+  it('--process reads the file; the process flags and a command after the id are ignored, as runc does, and named', () => {
+    expect(parse(['--process', '/p.json', '--detach', '--tty', '-e', 'X=1', 'c1', 'ignored'])).toEqual({
+      kind: 'file', file: '/p.json', text: '{"file":"/p.json"}', ignored: ['--env', '--tty', 'the command ["ignored"]'],
+    });
+    expect(parse(['--process', '/p.json', '--detach', 'c1'])).toEqual({ kind: 'file', file: '/p.json', text: '{"file":"/p.json"}' });
   });
 
   it('needs the container id', () => {

@@ -43,10 +43,18 @@ export const def: CommandDef = {
   ],
 };
 
+/** What a process file says instead of these flags (runc ignores them with --process). */
+const PROCESS_FLAGS = ['env', 'cwd', 'user', 'additional-gids', 'cap', 'no-new-privs', 'tty', 'apparmor', 'process-label'];
+
 /** Parsed command line → what to run. `readText` reads the --process file. */
 export function execRequestFrom(p: ParsedCommand, readText: (file: string) => string): ExecRequest {
   const file = stringOption(p, 'process');
-  if (file !== undefined) return { kind: 'file', file, text: readText(file) };
+  if (file !== undefined) {
+    const req: ExecRequest = { kind: 'file', file, text: readText(file) };
+    const ignored = PROCESS_FLAGS.filter((f) => p.options[f] !== undefined).map((f) => `--${f}`);
+    if (p.args.length > 1) ignored.push(`the command ${JSON.stringify(p.args.slice(1))}`);
+    return ignored.length > 0 ? { ...req, ignored } : req;
+  }
   const list = (name: string) => (p.options[name] as string[] | undefined) ?? [];
   const args = p.args.slice(1);
   if (args[0] === '--') args.shift();
