@@ -92,6 +92,18 @@ describe.skipIf(!isRoot)('the native fast path (needs root: real containers)', (
     expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
   });
 
+  it('delete --force of a container that is not there succeeds without Node, silently, as Node and runc do', () => {
+    expect(fastOnly(['delete', '--force', 'gone'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(viaNode(['delete', '--force', 'gone'])).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    // Without --force it is an error, Node's to report; an invalid id, and a directory
+    // without state.json (a create at work), are Node's too.
+    expect(fastOnly(['delete', 'gone']).status).toBe(127);
+    expect(fastOnly(['delete', '--force', '../x']).status).toBe(127);
+    fs.mkdirSync(path.join(scope.root, 'half-made'));
+    expect(fastOnly(['delete', '--force', 'half-made']).status).toBe(127);
+    fs.rmdirSync(path.join(scope.root, 'half-made'));
+  });
+
   it('hands every error and unusual case to Node before changing anything', () => {
     const id = created(sh('sleep 60'));
     // errors: unknown container, invalid id, a signal only Node parses, kill --all, --debug

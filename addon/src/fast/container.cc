@@ -74,9 +74,13 @@ bool valid_id(const std::string& id) {
   return true;
 }
 
+std::string container_dir(const std::string& root, const std::string& id) {
+  return (root.size() > 1 && root.back() == '/' ? root.substr(0, root.size() - 1) : root) + "/" + id;
+}
+
 bool load_container(const std::string& root, const std::string& id, Container& out) {
   if (!valid_id(id)) return false;
-  out.dir = (root.size() > 1 && root.back() == '/' ? root.substr(0, root.size() - 1) : root) + "/" + id;
+  out.dir = container_dir(root, id);
   out.state_file = out.dir + "/state.json";
   if (!read_file(out.state_file, out.text)) return false;
   std::string error;

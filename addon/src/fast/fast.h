@@ -29,6 +29,8 @@ struct Container {
   JsonValue record;
 };
 
+// <root>/<id>, the container's state directory.
+std::string container_dir(const std::string& root, const std::string& id);
 // Loads <root>/<id>/state.json; false when anything is unusual (Node then reports it).
 bool load_container(const std::string& root, const std::string& id, Container& out);
 bool valid_id(const std::string& id);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -230,6 +231,13 @@ int run_delete(const Invocation& inv) {
       hand_over();
     }
   }
+  // delete --force of a container that is not there succeeds silently, as runc; engines
+  // do it after every delete (containerd's shim), so it must not cost a Node start.
+  // Only when the id is valid and there is no directory at all: a directory without
+  // state.json may be a create at work, which Node waits for.
+  struct stat st;
+  if (force && !id.empty() && valid_id(id) && lstat(container_dir(inv.root, id).c_str(), &st) != 0 && errno == ENOENT)
+    return 0;
   Container c;
   if (id.empty() || !load_container(inv.root, id, c)) hand_over();
   const JsonValue& r = c.record;
