@@ -95,19 +95,33 @@ describe.skipIf(!isRoot)('the native fast path (needs root: real containers)', (
   it('delete --force of a container that is not there succeeds without Node, silently, as Node and runc do', () => {
     expect(fastOnly(['delete', '--force', 'gone'])).toEqual({ status: 0, stdout: '', stderr: '' });
     expect(viaNode(['delete', '--force', 'gone'])).toMatchObject({ status: 0, stdout: '', stderr: '' });
-    // Without --force it is an error, Node's to report; an invalid id, and a directory
-    // without state.json (a create at work), are Node's too.
-    expect(fastOnly(['delete', 'gone']).status).toBe(127);
+    // An invalid id, and a directory without state.json (a create at work), are Node's.
     expect(fastOnly(['delete', '--force', '../x']).status).toBe(127);
     fs.mkdirSync(path.join(scope.root, 'half-made'));
     expect(fastOnly(['delete', '--force', 'half-made']).status).toBe(127);
     fs.rmdirSync(path.join(scope.root, 'half-made'));
   });
 
+  it('a container that does not exist: state, kill, start and delete answer as the Node CLI does, without Node', () => {
+    const logDir = scope.scratch('ocirt-fastlog-');
+    const withoutTime = (file: string) => fs.readFileSync(file, 'utf8').replace(/time="[^"]*"|"time":"[^"]*"/g, 'TIME');
+    for (const argv of [['state', 'nosuch'], ['kill', 'nosuch'], ['kill', 'nosuch', 'KILL'], ['start', 'nosuch'], ['delete', 'nosuch']]) {
+      for (const format of ['text', 'json']) {
+        const fastLog = path.join(logDir, `fast-${argv.join('-')}.${format}`);
+        const nodeLog = path.join(logDir, `node-${argv.join('-')}.${format}`);
+        const fast = fastOnly(['--log', fastLog, '--log-format', format, ...argv]);
+        const node = viaNode(['--log', nodeLog, '--log-format', format, ...argv]);
+        expect(fast.status, argv.join(' ')).toBe(1);
+        expect({ status: fast.status, stdout: fast.stdout, stderr: fast.stderr }).toEqual({ status: node.status, stdout: node.stdout, stderr: node.stderr });
+        expect(node.stderr).toMatch(/container does not exist\n$/);
+        expect(withoutTime(fastLog)).toBe(withoutTime(nodeLog));
+      }
+    }
+  });
+
   it('hands every error and unusual case to Node before changing anything', () => {
     const id = created(sh('sleep 60'));
-    // errors: unknown container, invalid id, a signal only Node parses, kill --all, --debug
-    expect(fastOnly(['state', 'nosuch']).status).toBe(127);
+    // errors: invalid id, a signal only Node parses, kill --all, --debug
     expect(fastOnly(['state', '../x']).status).toBe(127);
     expect(fastOnly(['kill', id, 'RTMIN+1']).status).toBe(127);
     expect(fastOnly(['kill', '--all', id, '9']).status).toBe(127);

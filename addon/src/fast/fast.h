@@ -3,7 +3,10 @@
 // It handles only the ordinary case of each verb and hands everything else — any error,
 // any flag or state it does not know, hooks to run — to the Node CLI before it has
 // changed anything, so every message and every unusual path stays in one place
-// (src/cli). It reads the state directory contract written down in src/state/STATE.md.
+// (src/cli). The one exception is the error engines meet all the time, a container id
+// with no state directory at all: it answers that itself, with the Node CLI's exact
+// stderr line, exit status and --log line (test/integration/fast-path.test.ts compares
+// them). It reads the state directory contract written down in src/state/STATE.md.
 #pragma once
 #include <string>
 #include <vector>
@@ -17,7 +20,14 @@ struct Invocation {
   std::string root;
   std::string verb;
   std::vector<std::string> args;  // after the verb
+  std::string log;                // --log FILE, or empty
+  std::string log_format = "text";
 };
+
+// The container has no state directory at all (and its id is valid): nothing to hand over.
+bool container_absent(const Invocation& inv, const std::string& id);
+// Reports "container does not exist" as the Node CLI does (stderr, --log) and returns 1.
+int report_absent(const Invocation& inv, const std::string& context);
 
 // Replaces this process with the Node CLI, given the original argv. Never returns.
 [[noreturn]] void hand_over();

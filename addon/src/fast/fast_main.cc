@@ -66,7 +66,11 @@ int main(int argc, char** argv) {
       value = argv[++i];
     }
     if (flag == "--root") inv.root = value;
-    if (flag == "--log-format" && value != "text" && value != "json") hand_over();
+    if (flag == "--log") inv.log = value;
+    if (flag == "--log-format") {
+      if (value != "text" && value != "json") hand_over();
+      inv.log_format = value;
+    }
   }
   if (i >= argc || inv.root.empty() || inv.root[0] != '/') hand_over();
   inv.verb = argv[i++];

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fast/fast.h"
@@ -170,8 +171,36 @@ bool has_mount_namespace(const JsonValue& r) {
 }
 }  // namespace
 
+bool container_absent(const Invocation& inv, const std::string& id) {
+  struct stat st;
+  return valid_id(id) && lstat(container_dir(inv.root, id).c_str(), &st) != 0 && errno == ENOENT;
+}
+
+int report_absent(const Invocation& inv, const std::string& context) {
+  const std::string msg = (context.empty() ? "" : context + ": ") + "container does not exist";
+  if (!inv.log.empty()) {
+    // As src/cli/report.ts: the log opened O_APPEND|O_CREAT 0644; a log that cannot be
+    // opened is Node's to report.
+    int fd = open(inv.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) hand_over();
+    char when[32];
+    time_t now = time(nullptr);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    std::string line = inv.log_format == "json"
+                           ? "{\"level\":\"error\",\"msg\":" + js_quote(msg) + ",\"time\":\"" + when + "\"}\n"
+                           : "time=\"" + std::string(when) + "\" level=error msg=" + js_quote(msg) + "\n";
+    write_all(fd, line);
+    close(fd);
+  }
+  write_all(2, "ocirt: " + msg + "\n");
+  return 1;
+}
+
 int run_state(const Invocation& inv) {
   Container c;
+  if (inv.args.size() == 1 && container_absent(inv, inv.args[0])) return report_absent(inv, "");
   if (inv.args.size() != 1 || !load_container(inv.root, inv.args[0], c)) hand_over();
   std::string out = state_json(c, live_status(c));
   return write_all(1, out) ? 0 : 1;
@@ -179,6 +208,7 @@ int run_state(const Invocation& inv) {
 
 int run_start(const Invocation& inv) {
   Container c;
+  if (inv.args.size() == 1 && container_absent(inv, inv.args[0])) return report_absent(inv, "start " + inv.args[0]);
   if (inv.args.size() != 1 || !load_container(inv.root, inv.args[0], c)) hand_over();
   if (!c.record["hooks"]["poststart"].items.empty() || live_status(c) != "created") hand_over();
   const std::string fifo = c.record["execFifo"].str();
@@ -214,6 +244,7 @@ int run_kill(const Invocation& inv) {
   if (inv.args.empty() || inv.args.size() > 2) hand_over();
   int sig = inv.args.size() == 2 ? simple_signal(inv.args[1]) : SIGTERM;
   Container c;
+  if (sig >= 0 && container_absent(inv, inv.args[0])) return report_absent(inv, "kill " + inv.args[0]);
   if (sig < 0 || !load_container(inv.root, inv.args[0], c)) hand_over();
   if (live_status(c) == "stopped" || !signal_init(c, sig)) hand_over();
   return 0;
@@ -233,11 +264,9 @@ int run_delete(const Invocation& inv) {
   }
   // delete --force of a container that is not there succeeds silently, as runc; engines
   // do it after every delete (containerd's shim), so it must not cost a Node start.
-  // Only when the id is valid and there is no directory at all: a directory without
-  // state.json may be a create at work, which Node waits for.
-  struct stat st;
-  if (force && !id.empty() && valid_id(id) && lstat(container_dir(inv.root, id).c_str(), &st) != 0 && errno == ENOENT)
-    return 0;
+  // Only when there is no directory at all: a directory without state.json may be a
+  // create at work, which Node waits for.
+  if (!id.empty() && container_absent(inv, id)) return force ? 0 : report_absent(inv, "delete " + id);
   Container c;
   if (id.empty() || !load_container(inv.root, id, c)) hand_over();
   const JsonValue& r = c.record;
