@@ -43,61 +43,58 @@ export class NotifyForwarder {
     private readonly listener: number,
     private readonly host: number,
     private readonly hostPath: string,
+    private readonly pidfd: number,
   ) {}
 
   /**
    * Binds the container's socket and connects to the caller's, before the container's
-   * process starts (a bad NOTIFY_SOCKET then fails before anything runs). Undefined for
-   * a container created without NOTIFY_SOCKET (it has no notify directory).
+   * process starts (a bad NOTIFY_SOCKET then fails before anything runs), and pins the
+   * init (blocked on the exec fifo, so surely alive) with a pidfd, whose exit ends the
+   * wait even once it has been reaped. Undefined for a container created without
+   * NOTIFY_SOCKET (it has no notify directory).
    */
-  static open(stateDir: string, hostPath: string): NotifyForwarder | undefined {
+  static open(stateDir: string, hostPath: string, init: { pid: number; startTime: string }): NotifyForwarder | undefined {
     const dir = path.join(stateDir, NOTIFY_DIR);
     if (!fs.existsSync(dir)) return undefined;
-    let host: number;
+    const pidfd = pinProcess(init);
+    let host = -1;
     try {
-      host = native().connectDatagram(hostPath);
+      try {
+        host = native().connectDatagram(hostPath);
+      } catch (err) {
+        throw OcirtError.fromNode(`connect to NOTIFY_SOCKET ${hostPath}`, err);
+      }
+      const socketPath = path.join(dir, NOTIFY_SOCKET_NAME);
+      try {
+        return new NotifyForwarder(native().bindDatagram(socketPath, 0o777), host, hostPath, pidfd);
+      } catch (err) {
+        throw OcirtError.fromNode(`bind the container's notify socket ${socketPath}`, err);
+      }
     } catch (err) {
-      throw OcirtError.fromNode(`connect to NOTIFY_SOCKET ${hostPath}`, err);
-    }
-    const socketPath = path.join(dir, NOTIFY_SOCKET_NAME);
-    try {
-      return new NotifyForwarder(native().bindDatagram(socketPath, 0o777), host, hostPath);
-    } catch (err) {
-      closeQuietly(host);
-      throw OcirtError.fromNode(`bind the container's notify socket ${socketPath}`, err);
+      if (host >= 0) closeQuietly(host);
+      closeQuietly(pidfd);
+      throw err;
     }
   }
 
   /**
-   * Waits for READY= from the container while the process (pid, startTime) lives; then
-   * tells the caller's socket that line, MAINPID=mainPid and waits for its barrier.
-   * Returns whether READY was forwarded.
+   * Waits for READY= from the container while its init lives; then tells the caller's
+   * socket that line, MAINPID=mainPid and waits for its barrier. Returns whether READY
+   * was forwarded.
    */
-  async forward(watch: { pid: number; startTime: string }, mainPid: number, warn: (m: string) => void): Promise<boolean> {
-    let pidfd: number;
-    try {
-      pidfd = native().pidfdOpen(watch.pid);
-    } catch (err) {
-      if ((err as { errno?: number }).errno === 3 /* ESRCH */) return false;
-      throw OcirtError.fromNode(`pidfd_open of process ${watch.pid}`, err);
-    }
-    try {
-      if (!isSameProcess(watch.pid, watch.startTime)) return false;
-      for (;;) {
-        let datagram: Buffer | null;
-        try {
-          datagram = await native().receiveDatagram(this.listener, pidfd);
-        } catch (err) {
-          throw OcirtError.fromNode('receive from the container\'s notify socket', err);
-        }
-        if (datagram === null) return false;
-        const ready = readyLine(datagram.toString('utf8'));
-        if (ready === undefined) continue;
-        await this.tellHost(ready, mainPid, warn);
-        return true;
+  async forward(mainPid: number, warn: (m: string) => void): Promise<boolean> {
+    for (;;) {
+      let datagram: Buffer | null;
+      try {
+        datagram = await native().receiveDatagram(this.listener, this.pidfd);
+      } catch (err) {
+        throw OcirtError.fromNode('receive from the container\'s notify socket', err);
       }
-    } finally {
-      closeQuietly(pidfd);
+      if (datagram === null) return false;
+      const ready = readyLine(datagram.toString('utf8'));
+      if (ready === undefined) continue;
+      await this.tellHost(ready, mainPid, warn);
+      return true;
     }
   }
 
@@ -121,7 +118,23 @@ export class NotifyForwarder {
   close(): void {
     closeQuietly(this.listener);
     closeQuietly(this.host);
+    closeQuietly(this.pidfd);
   }
+}
+
+function pinProcess(init: { pid: number; startTime: string }): number {
+  let pidfd: number;
+  try {
+    pidfd = native().pidfdOpen(init.pid);
+  } catch (err) {
+    if ((err as { errno?: number }).errno === 3 /* ESRCH */) throw new OcirtError('container init exited before start');
+    throw OcirtError.fromNode(`pidfd_open of process ${init.pid}`, err);
+  }
+  if (!isSameProcess(init.pid, init.startTime)) {
+    closeQuietly(pidfd);
+    throw new OcirtError('container init exited before start');
+  }
+  return pidfd;
 }
 
 /** The READY= line of a datagram (runc takes one whose payload starts with it; any line counts here). */

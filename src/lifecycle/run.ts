@@ -5,6 +5,7 @@ import { SignalForwarder } from './exec-wait';
 import { startContainer } from './start';
 import { startTerminalProxy } from './terminal-proxy';
 import { NotifyForwarder } from './notify-socket';
+import type { ContainerRecord } from '../state/record';
 import { StateStore } from '../state/store';
 
 /**
@@ -26,7 +27,7 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
   forwarder?.target(record.pid, record.initStartTime);
   let notify: NotifyForwarder | undefined;
   try {
-    notify = opts.notifySocket ? openNotify(new StateStore(opts.root).dir(opts.id), opts.notifySocket, warn) : undefined;
+    notify = opts.notifySocket ? openNotify(new StateStore(opts.root).dir(opts.id), opts.notifySocket, record, warn) : undefined;
     await startContainer(opts.root, opts.id, opts.debug);
   } catch (err) {
     notify?.close();
@@ -37,8 +38,7 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
   }
   // NOTIFY_SOCKET: the container's READY= goes to the caller with MAINPID: the container's
   // init when ocirt returns (-d, which waits for it as runc does), else ocirt itself.
-  const watch = { pid: record.pid, startTime: record.initStartTime };
-  const notified = notify?.forward(watch, forwarder ? process.pid : record.pid, warn).catch((err: Error) => {
+  const notified = notify?.forward(forwarder ? process.pid : record.pid, warn).catch((err: Error) => {
     warn(`NOTIFY_SOCKET ${opts.notifySocket}: ${err.message}`);
   }).finally(() => notify!.close());
   if (!forwarder) {
@@ -61,9 +61,9 @@ export async function runContainer(opts: CreateOptions & { detach: boolean; keep
 }
 
 /** As runc's run, a NOTIFY_SOCKET that cannot be used is no reason not to run: a warning. */
-function openNotify(stateDir: string, socket: string, warn: (m: string) => void): NotifyForwarder | undefined {
+function openNotify(stateDir: string, socket: string, init: ContainerRecord, warn: (m: string) => void): NotifyForwarder | undefined {
   try {
-    return NotifyForwarder.open(stateDir, socket);
+    return NotifyForwarder.open(stateDir, socket, { pid: init.pid, startTime: init.initStartTime });
   } catch (err) {
     warn((err as Error).message);
     return undefined;

@@ -25,12 +25,12 @@ export async function startContainer(
   debug?.(`start: container ${id} is ${status}, init pid ${record.pid}`);
   if (status === 'stopped') throw new OcirtError('cannot start a container that has stopped');
   if (status !== 'created') throw new OcirtError(`cannot start an already ${status} container`);
-  const forwarder = notify ? NotifyForwarder.open(dir, notify.socket) : undefined;
+  const forwarder = notify ? NotifyForwarder.open(dir, notify.socket, { pid: record.pid, startTime: record.initStartTime }) : undefined;
   try {
     await releaseInit({ store, record }, debug);
     if (forwarder) {
       debug?.(`start: waiting for READY= on the container's notify socket, for NOTIFY_SOCKET ${notify!.socket}`);
-      const ready = await forwarder.forward({ pid: record.pid, startTime: record.initStartTime }, record.pid, notify!.warn);
+      const ready = await forwarder.forward(record.pid, notify!.warn);
       debug?.(ready ? `start: READY and MAINPID=${record.pid} sent to ${notify!.socket}` : 'start: the container\'s process ended before READY');
     }
   } finally {
