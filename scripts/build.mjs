@@ -28,7 +28,22 @@ for (const f of fs.readdirSync(generated)) if (f.endsWith('.js')) fs.copyFileSyn
 // every `create`). Verbs stay separate so `state` never loads what `create` needs.
 const esbuild = await import('esbuild');
 const verbs = fs.readdirSync(path.join(top, 'src/cli/commands')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', external: ['commander'] };
+// `--version`'s commit: line (runc prints one and Docker shows it); "unknown" outside a git checkout.
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['describe', '--tags', '--always', '--dirty'], { cwd: top, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || commit;
+} catch {
+  // a tarball, or no git
+}
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+  external: ['commander'],
+  define: { OCIRT_COMMIT: JSON.stringify(commit) },
+};
 await esbuild.build({ ...common, entryPoints: [path.join(top, 'src/cli/main.ts')], outfile: path.join(top, 'dist/bundle/main.js'), external: ['./commands/*', './help', 'commander'] });
 await esbuild.build({ ...common, entryPoints: [path.join(top, 'src/cli/help.ts')], outfile: path.join(top, 'dist/bundle/help.js'), external: ['./commands/*', 'commander'] });
 await esbuild.build({ ...common, entryPoints: verbs.map((v) => path.join(top, 'src/cli/commands', `${v}.ts`)), outdir: path.join(top, 'dist/bundle/commands') });

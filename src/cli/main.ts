@@ -1,6 +1,6 @@
 import { UsageError } from './args';
 import { parseGlobals } from './globals';
-import { COMMANDS, SPEC_VERSION, VERSION } from './registry';
+import { COMMANDS, COMMIT, SPEC_VERSION, VERSION } from './registry';
 import { describeError, Reporter } from './report';
 
 export async function main(argv: string[]): Promise<number> {
@@ -11,7 +11,8 @@ export async function main(argv: string[]): Promise<number> {
     debug = globals.debug;
     reporter = new Reporter(globals);
     if (globals.version) {
-      process.stdout.write(`ocirt version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+      // runc's shape (version, commit:, spec:), which dockerd parses for `docker info`.
+      process.stdout.write(`ocirt version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n`);
       return 0;
     }
     const topic = verb === 'help' ? rest[0] : verb;

@@ -40,5 +40,9 @@ export const COMMANDS: Record<string, () => CommandModule> = {
 };
 
 export const VERSION = '0.1.0';
+
+declare const OCIRT_COMMIT: string | undefined;
+/** The checkout the CLI was built from (`git describe`, set by scripts/build.mjs); Docker shows it as runc's. */
+export const COMMIT = typeof OCIRT_COMMIT === 'string' ? OCIRT_COMMIT : 'unknown';
 export const SPEC_VERSION = '1.3.0';
 

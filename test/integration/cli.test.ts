@@ -33,11 +33,13 @@ function readJsonLog(file: string): LogLine[] {
 }
 
 describe('version and help', () => {
-  it('--version prints "ocirt version X" then "spec: 1.x.y"', () => {
+  it('--version prints "ocirt version X", "commit: C" (the checkout built) and "spec: 1.x.y", runc\'s shape', () => {
     const r = raw(['--version']);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^ocirt version \d+\.\d+\.\d+\nspec: 1\.\d+\.\d+\n$/);
+    expect(r.stdout).toMatch(/^ocirt version \d+\.\d+\.\d+\ncommit: \S+\nspec: 1\.\d+\.\d+\n$/);
+    const head = spawnSync('git', ['rev-parse', '--short=7', 'HEAD'], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
+    if (head.status === 0) expect(r.stdout).toContain(head.stdout.trim());
   });
 
   it('-v is the same as --version (as in runc)', () => {
