@@ -117,10 +117,17 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     if (choice.note) opts.warn?.(choice.note);
   }
   refuseFrozenCgroup(cgroups);
-  checkCgroupEmpty(cgroups, opts.warn);
 
   store.ensureRoot();
   const stateDir = store.reserve(opts.id);
+  // Once the id is ours (an existing id is refused without a word about its cgroup);
+  // refused, nothing of the cgroup is touched: it is another container's.
+  try {
+    checkCgroupEmpty(cgroups, opts.warn);
+  } catch (err) {
+    store.remove(opts.id);
+    throw err;
+  }
   const record: ContainerRecord = {
     stateVersion: 1,
     ociVersion: OCI_VERSION,
