@@ -139,7 +139,9 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
       // In the container's cgroup before it joins anything: the process forks there.
       cgroup.join(child.pid!, opts.subCgroups, record.pid);
       sync.send({ type: 'exec', plan });
-      opts.debug?.(`ocirt-init[${child.pid}]: exec helper spawned, in cgroup ${cgroupSummary(record.cgroup)}, plan sent`);
+      // "nsexec container setup", "child process in init()" and "setns_init: about to exec"
+      // name runc's matching stages: runc's exec debug test looks for them, as create's do.
+      opts.debug?.(`ocirt-init[${child.pid}]: nsexec container setup: exec helper spawned, in cgroup ${cgroupSummary(record.cgroup)}, plan sent`);
       for (;;) {
         const m = await Promise.race([sync.next(), spawnFailed]);
         if (m === null) break;
@@ -167,7 +169,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
           }
         } else if (m.type === 'exec') {
           execed = true;
-          opts.debug?.(`exec: process pid ${pid} entered the container's namespaces and runs ${JSON.stringify(plan.process.args)}`);
+          opts.debug?.(`exec: child process in init(): process pid ${pid} entered the container's namespaces; setns_init: about to exec ${JSON.stringify(plan.process.args)}`);
         } else if (m.type === 'seccomp') {
           handOverSeccompListener({
             pid,

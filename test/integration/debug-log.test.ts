@@ -105,7 +105,7 @@ describe.skipIf(!isRoot)('--debug (needs root)', () => {
     const msgs = jsonMessages(fs.readFileSync(log, 'utf8'));
     expectSome(msgs, /^start: the init took the exec fifo/);
     expectSome(msgs, /^exec: container \S+ is running, init pid \d+; process \["true"\].* joins new \[\] joined \[.*mount=\/proc\/\d+\/ns\/mnt/);
-    expectSome(msgs, /^exec: process pid \d+ entered the container's namespaces/);
+    expectSome(msgs, /^exec: child process in init\(\): process pid \d+ entered the container's namespaces; setns_init: about to exec/);
     expectSome(msgs, /^exec: process pid \d+ exited: status 0/);
     expectSome(msgs, /^kill: container \S+ is running; signal 9 to init pid \d+/);
     expectSome(msgs, /^delete: init killed if it was alive; cgroup cgroupfs-v1 /);
