@@ -222,7 +222,7 @@ describe.skipIf(!booted || !unified)(`systemd cgroup driver${booted ? '' : ' (sk
       s.linux!.cgroupsPath = `machine.slice:${PREFIX}:${first.id}`;
     });
     const r = scope.ocirt(['--systemd-cgroup', 'create', '--bundle', b.dir, id]);
-    expectCleanError(r, `a systemd unit of that name already exists`);
+    expectCleanError(r, "container's cgroup is not empty: 1 process(es) found (the systemd driver cannot add a process to an existing unit)");
     expect(show(first.unit, ['ActiveState']).ActiveState).toBe('active');
     expect(cgroupOf(stateOf(scope.root, first.id).pid)).toBe(`/machine.slice/${first.unit}`);
     expect(scope.ocirt(['start', first.id]).status).toBe(0);
