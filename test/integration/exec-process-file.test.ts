@@ -12,6 +12,7 @@ import { expectCleanError, lines, ocirtToFiles, TestScope } from '../helpers/con
 import { host, itNeeds } from '../helpers/host-capabilities';
 import { isRoot, OCIRT } from '../helpers/ocirt-cli';
 import { installSysprobe, NR } from '../helpers/seccomp-tools';
+import { ConsoleListener } from './terminal-helpers';
 
 const scope = new TestScope();
 /** execCPUAffinity is checked where the process may run on CPUs 0 and 1. */
@@ -130,6 +131,21 @@ describe.skipIf(!isRoot)('exec --process FILE (needs root)', () => {
     expect(r.stderr).toContain(`--env ignored: --process ${file} gives the whole process`);
     expect(r.stderr).toContain(`--user ignored: --process ${file} gives the whole process`);
     expect(r.stderr).toContain(`the command ["ls"] ignored: --process ${file} gives the whole process`);
+  });
+
+  it('--tty with a process file that asks for a terminal (conmon passes both) is not warned about', () => {
+    const { id, dir } = container();
+    const file = path.join(dir, 'tty.json');
+    fs.writeFileSync(file, JSON.stringify({ args: ['sleep', '5'], cwd: '/', env: ['PATH=/bin'], terminal: true }));
+    const listener = new ConsoleListener(dir, 'tty.sock');
+    try {
+      const r = ocirtToFiles(scope.root, ['exec', '--process', file, '--tty', '--detach', '--console-socket', listener.path, id], { dir });
+      expect(r.status, r.err()).toBe(0);
+      expect(r.err()).toBe('');
+      fs.closeSync(listener.receive().fd);
+    } finally {
+      listener.close();
+    }
   });
 
   itNeeds(host.noAppArmor)('an AppArmor profile on a host without AppArmor is refused, naming the field; nothing runs', () => {
