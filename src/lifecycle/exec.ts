@@ -72,9 +72,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   const process = resolveExecProcess(opts.request, spec.process);
   if (opts.request.kind === 'file') {
     for (const w of ignoredProcessFields(process)) opts.warn(`${opts.request.file}: ${w}`);
-    // conmon passes --tty with a process file that asks for a terminal: nothing is ignored then.
-    const ignored = (opts.request.ignored ?? []).filter((f) => !(f === '--tty' && process.terminal === true));
-    for (const f of ignored) opts.warn(`${f} ignored: --process ${opts.request.file} gives the whole process`);
+    for (const f of opts.request.ignored ?? []) opts.warn(`${f} ignored: --process ${opts.request.file} gives the whole process`);
   }
   const terminal = process.terminal === true;
   checkTerminal({ detach: opts.detach, terminal, consoleSocket: opts.consoleSocket });

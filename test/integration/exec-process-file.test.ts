@@ -133,7 +133,7 @@ describe.skipIf(!isRoot)('exec --process FILE (needs root)', () => {
     expect(r.stderr).toContain(`the command ["ls"] ignored: --process ${file} gives the whole process`);
   });
 
-  it('--tty with a process file that asks for a terminal (conmon passes both) is not warned about', () => {
+  it('--tty with a process file (conmon passes both) is not warned about: the file\'s terminal decides, as in runc', () => {
     const { id, dir } = container();
     const file = path.join(dir, 'tty.json');
     fs.writeFileSync(file, JSON.stringify({ args: ['sleep', '5'], cwd: '/', env: ['PATH=/bin'], terminal: true }));

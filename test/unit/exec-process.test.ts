@@ -46,9 +46,9 @@ describe('exec command line', () => {
     expect(parse(['c1', '--', 'ls', '--', 'x'])).toMatchObject({ args: ['ls', '--', 'x'] });
   });
 
-  it('--process reads the file; the process flags and a command after the id are ignored, as runc does, and named', () => {
+  it('--process reads the file; the process flags and a command after the id are ignored, as runc does, and named (--tty, which engines pass with every file, silently)', () => {
     expect(parse(['--process', '/p.json', '--detach', '--tty', '-e', 'X=1', 'c1', 'ignored'])).toEqual({
-      kind: 'file', file: '/p.json', text: '{"file":"/p.json"}', ignored: ['--env', '--tty', 'the command ["ignored"]'],
+      kind: 'file', file: '/p.json', text: '{"file":"/p.json"}', ignored: ['--env', 'the command ["ignored"]'],
     });
     expect(parse(['--process', '/p.json', '--detach', 'c1'])).toEqual({ kind: 'file', file: '/p.json', text: '{"file":"/p.json"}' });
   });

@@ -43,8 +43,12 @@ export const def: CommandDef = {
   ],
 };
 
-/** What a process file says instead of these flags (runc ignores them with --process). */
-const PROCESS_FLAGS = ['env', 'cwd', 'user', 'additional-gids', 'cap', 'no-new-privs', 'tty', 'apparmor', 'process-label'];
+/**
+ * What a process file says instead of these flags (runc ignores them with --process),
+ * warned about when given. Not --tty: conmon and runc's own tests pass it with every
+ * process file, and the file's `terminal` decides, as in runc, without a word.
+ */
+const PROCESS_FLAGS = ['env', 'cwd', 'user', 'additional-gids', 'cap', 'no-new-privs', 'apparmor', 'process-label'];
 
 /** Parsed command line → what to run. `readText` reads the --process file. */
 export function execRequestFrom(p: ParsedCommand, readText: (file: string) => string): ExecRequest {
