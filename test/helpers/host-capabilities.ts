@@ -146,6 +146,51 @@ export function hasBoundingCapability(cap: number): boolean {
   return bnd !== null && ((BigInt(`0x${bnd[1]}`) >> BigInt(cap)) & 1n) === 1n;
 }
 
+/** Whether this kernel idmaps a mount of the filesystem type holding `dir` (open_tree + mount_setattr). */
+const IDMAP_PROBE = `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int go[2];
+  if (argc < 2 || pipe(go) != 0) return 2;
+  pid_t c = fork();
+  if (c == 0) { char b; if (unshare(CLONE_NEWUSER) != 0) _exit(1); close(go[1]); read(go[0], &b, 1); _exit(0); }
+  usleep(50000);
+  char p[64];
+  for (const char *m = "uid_map", *n = "gid_map"; m; m = n, n = 0) {
+    snprintf(p, sizeof p, "/proc/%d/%s", c, m);
+    int fd = open(p, O_WRONLY);
+    if (fd < 0 || write(fd, "0 1000 1\\n", 9) != 9) { kill(c, SIGKILL); return 2; }
+    close(fd);
+  }
+  snprintf(p, sizeof p, "/proc/%d/ns/user", c);
+  int ns = open(p, O_RDONLY);
+  int t = syscall(SYS_open_tree, AT_FDCWD, argv[1], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  struct mount_attr a = {0};
+  a.attr_set = MOUNT_ATTR_IDMAP;
+  a.userns_fd = ns;
+  int r = t < 0 || ns < 0 ? -1 : (int)syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &a, sizeof a);
+  kill(c, SIGKILL);
+  return r == 0 ? 0 : 1;
+}
+`;
+let idmapProbe: string | undefined;
+export function kernelIdmaps(dir: string): boolean {
+  if (!idmapProbe) {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-idmap-probe-'));
+    fs.writeFileSync(path.join(d, 'p.c'), IDMAP_PROBE);
+    const r = spawnSync('gcc', ['-O1', '-o', path.join(d, 'p'), path.join(d, 'p.c')], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`idmap probe: gcc failed: ${r.stderr}`);
+    idmapProbe = path.join(d, 'p');
+  }
+  return spawnSync(idmapProbe, [dir]).status === 0;
+}
+
 /** The probes. Each is cheap after its first call. */
 export const host = {
   root: once(() => (isRoot ? undefined : 'needs root')),

@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect } from 'vitest';
 import type { LinuxIdMapping, Mount, Spec } from '../../src/spec/types';
 import type { TestBundle } from '../helpers/bundle';
 import { TestScope, expectCleanError, lines, ocirtToFiles, sh, stateOf } from '../helpers/containers';
-import { host, itNeeds } from '../helpers/host-capabilities';
+import { binaries, host, itNeeds, kernelIdmaps } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 const hostMounts: string[] = [];
@@ -66,6 +66,54 @@ describe('idmapped bind mounts', () => {
     expect(lines(r.stdout)).toEqual(['0:0', '0:0']);
     expect(owner(path.join(src, 'new'))).toBe('1000:1000');
   });
+
+  /** A fresh filesystem of this type mounted on a scratch directory (unmounted after the test). */
+  function freshFilesystem(type: 'ext4' | 'overlay' | 'tmpfs'): string {
+    const base = scope.scratch(`ocirt-idmap-${type}-`);
+    const mnt = path.join(base, 'mnt');
+    fs.mkdirSync(mnt);
+    if (type === 'ext4') {
+      const image = path.join(base, 'fs.img');
+      fs.writeFileSync(image, '');
+      fs.truncateSync(image, 32 << 20);
+      execFileSync('mkfs.ext4', ['-q', '-F', image]);
+      execFileSync('mount', ['-o', 'loop', image, mnt]);
+    } else if (type === 'overlay') {
+      for (const d of ['lower', 'upper', 'work']) fs.mkdirSync(path.join(base, d));
+      execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base}/lower,upperdir=${base}/upper,workdir=${base}/work`, mnt]);
+    } else {
+      execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', mnt]);
+    }
+    hostMounts.push(mnt);
+    const dir = path.join(mnt, 'vol');
+    fs.mkdirSync(dir, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'f'), 'x');
+    fs.chownSync(path.join(dir, 'f'), 1000, 1000);
+    fs.chownSync(dir, 1000, 1000);
+    return dir;
+  }
+
+  // Where the kernel idmaps the filesystem the volume works; where it does not (overlayfs
+  // on 6.18 idmaps its layers, not a mount of the overlay) the refusal names it, before
+  // anything runs. The probe asks the kernel directly, outside ocirt.
+  for (const [type, needs] of [['ext4', [host.loopDevice, binaries('mkfs.ext4')]], ['overlay', [host.overlayfs]], ['tmpfs', []]] as const) {
+    itNeeds(host.root, ...needs)(`a volume on ${type}: host 1000 is seen as 0 where the kernel idmaps ${type}, a clean refusal naming it where not`, () => {
+      const src = freshFilesystem(type);
+      const id = scope.id('idfs');
+      const r = scope.run(sh(STAT), withMounts({
+        destination: '/data', type: 'bind', source: src, options: ['rbind'], uidMappings: one(1000, 0), gidMappings: one(1000, 0),
+      }), [], id);
+      if (kernelIdmaps(src)) {
+        expect(r.stderr).toBe('');
+        expect(lines(r.stdout)).toEqual(['0:0', '0:0']);
+        expect(owner(path.join(src, 'new'))).toBe('1000:1000');
+      } else {
+        expectCleanError(r, new RegExp(`/mounts/\\d+ \\(the ${type === 'overlay' ? 'overlayfs' : type} filesystem, statfs type 0x[0-9a-f]+ does not support idmapped mounts on this kernel\\): EINVAL`));
+        expect(scope.ocirt(['state', id]).status).not.toBe(0);
+        expect(fs.existsSync(path.join(src, 'new'))).toBe(false);
+      }
+    });
+  }
 
   itNeeds(host.root, host.userNamespaces)('in a user namespace: host 1000 mapped to 100000 is the container\'s root', () => {
     const src = ownedDir(1000);
