@@ -1,6 +1,7 @@
 // Build: generate the config validator as code, compile TypeScript, and write the
 // bin/ocirt launcher. Run by `npm ci` (prepare) and `npm run build`.
 import { execFileSync } from 'node:child_process';
+import { createRequire as makeRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,7 @@ for (const f of fs.readdirSync(generated)) if (f.endsWith('.js')) fs.copyFileSyn
 // it needs, so a call reads two files instead of dozens (module loading was ~30 ms of
 // every `create`). Verbs stay separate so `state` never loads what `create` needs.
 const esbuild = await import('esbuild');
+
 const verbs = fs.readdirSync(path.join(top, 'src/cli/commands')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
 // `--version`'s commit: line (runc prints one and Docker shows it); "unknown" outside a git checkout.
 let commit = 'unknown';
@@ -45,6 +47,10 @@ const common = {
   define: { OCIRT_COMMIT: JSON.stringify(commit) },
 };
 await esbuild.build({ ...common, entryPoints: [path.join(top, 'src/cli/main.ts')], outfile: path.join(top, 'dist/bundle/main.js'), external: ['./commands/*', './help', 'commander'] });
+// --version for ocirt-fast (beside main.js, where the launcher points it), from the one
+// definition in src/cli/registry.ts as tsc compiled it.
+const { versionText } = makeRequire(import.meta.url)(path.join(top, 'dist/cli/registry.js'));
+fs.writeFileSync(path.join(top, 'dist/bundle/version.txt'), versionText(commit));
 await esbuild.build({ ...common, entryPoints: [path.join(top, 'src/cli/help.ts')], outfile: path.join(top, 'dist/bundle/help.js'), external: ['./commands/*', 'commander'] });
 await esbuild.build({ ...common, entryPoints: verbs.map((v) => path.join(top, 'src/cli/commands', `${v}.ts`)), outdir: path.join(top, 'dist/bundle/commands') });
 

@@ -1,6 +1,6 @@
 import { UsageError } from './args';
 import { parseGlobals } from './globals';
-import { COMMANDS, COMMIT, SPEC_VERSION, VERSION } from './registry';
+import { COMMANDS, versionText } from './registry';
 import { describeError, Reporter } from './report';
 
 export async function main(argv: string[]): Promise<number> {
@@ -11,8 +11,7 @@ export async function main(argv: string[]): Promise<number> {
     debug = globals.debug;
     reporter = new Reporter(globals);
     if (globals.version) {
-      // runc's shape (version, commit:, spec:), which dockerd parses for `docker info`.
-      process.stdout.write(`ocirt version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n`);
+      process.stdout.write(versionText());
       return 0;
     }
     const topic = verb === 'help' ? rest[0] : verb;

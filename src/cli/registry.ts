@@ -44,5 +44,14 @@ export const VERSION = '0.1.0';
 declare const OCIRT_COMMIT: string | undefined;
 /** The checkout the CLI was built from (`git describe`, set by scripts/build.mjs); Docker shows it as runc's. */
 export const COMMIT = typeof OCIRT_COMMIT === 'string' ? OCIRT_COMMIT : 'unknown';
+
+/**
+ * What `--version` prints, in runc's shape (version, commit:, spec:), which dockerd parses
+ * for `docker info`. scripts/build.mjs also writes it to dist/bundle/version.txt for
+ * ocirt-fast, which prints it without starting Node.
+ */
+export function versionText(commit: string = COMMIT): string {
+  return `ocirt version ${VERSION}\ncommit: ${commit}\nspec: ${SPEC_VERSION}\n`;
+}
 export const SPEC_VERSION = '1.3.0';
 

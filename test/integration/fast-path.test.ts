@@ -102,6 +102,18 @@ describe.skipIf(!isRoot)('the native fast path (needs root: real containers)', (
     fs.rmdirSync(path.join(scope.root, 'half-made'));
   });
 
+  it('--version and -v print what the Node CLI prints, without Node (dockerd asks for every docker info)', () => {
+    const mainJs = path.resolve(__dirname, '../../dist/bundle/main.js');
+    const node = viaNode(['--version']);
+    expect(node.status).toBe(0);
+    for (const flag of ['--version', '-v']) {
+      const r = spawnSync(FAST, ['/nonexistent/node', mainJs, flag], { encoding: 'utf8' });
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: node.stdout, stderr: '' });
+    }
+    // With other arguments it is Node's.
+    expect(spawnSync(FAST, ['/nonexistent/node', mainJs, '--version', 'x']).status).toBe(127);
+  });
+
   it('a container that does not exist: state, kill, start and delete answer as the Node CLI does, without Node', () => {
     const logDir = scope.scratch('ocirt-fastlog-');
     const withoutTime = (file: string) => fs.readFileSync(file, 'utf8').replace(/time="[^"]*"|"time":"[^"]*"/g, 'TIME');

@@ -9,7 +9,6 @@
 namespace ocirt {
 namespace fast {
 
-namespace {
 bool read_file(const std::string& path, std::string& out) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -20,6 +19,8 @@ bool read_file(const std::string& path, std::string& out) {
   close(fd);
   return n == 0;
 }
+
+namespace {
 
 std::string trimmed(const std::string& s) {
   size_t a = s.find_first_not_of(" \n\t\r"), b = s.find_last_not_of(" \n\t\r");

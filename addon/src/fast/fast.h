@@ -39,6 +39,8 @@ struct Container {
   JsonValue record;
 };
 
+// The whole file; false if it cannot be read.
+bool read_file(const std::string& path, std::string& out);
 // <root>/<id>, the container's state directory.
 std::string container_dir(const std::string& root, const std::string& id);
 // Loads <root>/<id>/state.json; false when anything is unusual (Node then reports it).

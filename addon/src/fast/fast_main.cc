@@ -49,6 +49,16 @@ int main(int argc, char** argv) {
   if (argc < 3) return 2;
   g_argv = argv;
   if (getenv("OCIRT_NO_FAST_PATH")) hand_over();
+  // --version (dockerd asks on start-up and for every `docker info`): the text the build
+  // wrote beside main.js from src/cli/registry.ts versionText.
+  if (argc == 4 && (strcmp(argv[3], "--version") == 0 || strcmp(argv[3], "-v") == 0)) {
+    std::string main_js = argv[2], text;
+    size_t slash = main_js.rfind('/');
+    if (slash != std::string::npos && read_file(main_js.substr(0, slash) + "/version.txt", text) && !text.empty()) {
+      return fwrite(text.data(), 1, text.size(), stdout) == text.size() && fflush(stdout) == 0 ? 0 : 1;
+    }
+    hand_over();
+  }
   Invocation inv;
   inv.root = default_root();
   int i = 3;
