@@ -76,9 +76,17 @@ function scenarios(runtime, argv0, bundle, env) {
       }),
     );
   }
+  // What engines call all the time: dockerd's `--version`, and the shim's `delete --force`
+  // of the container it has just deleted.
+  const version = [];
+  const deleteGone = [];
+  for (let i = 0; i < iterations; i++) {
+    version.push(timeMs(() => check(spawnSync(argv0[0], [...argv0.slice(1), '--version'], { env, stdio: 'ignore' }), `${runtime} --version`)));
+    deleteGone.push(timeMs(() => check(call(['delete', '--force', `c${i}`]), `${runtime} delete --force (gone)`)));
+  }
   fs.closeSync(out);
   fs.rmSync(root, { recursive: true, force: true });
-  return { run: median(run), cycle: median(cycle) };
+  return { run: median(run), cycle: median(cycle), version: median(version), deleteGone: median(deleteGone) };
 }
 
 function nodeStart(env) {
@@ -111,7 +119,7 @@ const f = (x) => `${x.toFixed(1)} ms`;
 console.log(`iterations: ${iterations}; Node ${process.version}; ${os.cpus().length} cpus`);
 console.log(`node -e 0 start-up: ${f(nodeStart(env))}${caCerts ? `; with NODE_EXTRA_CA_CERTS: ${f(nodeStart({ ...env, NODE_EXTRA_CA_CERTS: caCerts }))}` : ''}`);
 console.log('scenario                    ocirt        runc     ocirt/runc');
-for (const [name, key] of [['run /bin/true', 'run'], ['create+start+delete', 'cycle']]) {
+for (const [name, key] of [['run /bin/true', 'run'], ['create+start+delete', 'cycle'], ['--version', 'version'], ['delete --force (gone)', 'deleteGone']]) {
   const o = results.ocirt[key];
   const r = results.runc[key];
   console.log(`${name.padEnd(24)} ${f(o).padStart(10)} ${f(r).padStart(10)}   ${(o / r).toFixed(2)}`);
