@@ -1,5 +1,4 @@
 import { spawn, type StdioOptions } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import type { CgroupDriver } from '../cgroups/driver';

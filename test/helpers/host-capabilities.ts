@@ -21,6 +21,7 @@ import { native } from '../../src/native/binding';
 import { gatherLsmFacts } from '../../src/plan/lsm-host';
 import { gatherSeccompFacts } from '../../src/plan/seccomp-host';
 import { seccompTools } from './seccomp-tools';
+import { staticProgram } from './static-c';
 
 export type Probe = () => string | undefined;
 
@@ -179,16 +180,8 @@ int main(int argc, char **argv) {
   return r == 0 ? 0 : 1;
 }
 `;
-let idmapProbe: string | undefined;
 export function kernelIdmaps(dir: string): boolean {
-  if (!idmapProbe) {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-idmap-probe-'));
-    fs.writeFileSync(path.join(d, 'p.c'), IDMAP_PROBE);
-    const r = spawnSync('gcc', ['-O1', '-o', path.join(d, 'p'), path.join(d, 'p.c')], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`idmap probe: gcc failed: ${r.stderr}`);
-    idmapProbe = path.join(d, 'p');
-  }
-  return spawnSync(idmapProbe, [dir]).status === 0;
+  return spawnSync(staticProgram('idmap-probe', IDMAP_PROBE), [dir]).status === 0;
 }
 
 /** The probes. Each is cheap after its first call. */

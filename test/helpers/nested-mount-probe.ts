@@ -8,10 +8,9 @@
  * kernel refuses while no fully visible mount of them is in the mount namespace
  * ("mount too revealing").
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { staticProgram } from './static-c';
 
 const SOURCE = String.raw`
 #define _GNU_SOURCE
@@ -47,16 +46,9 @@ int main(void) {
 }
 `;
 
-let built: string | undefined;
-
 /** Path of the compiled probe (static, so it runs in a busybox rootfs). */
 export function nestedMountProbe(): string {
-  if (built) return built;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-nested-mount-'));
-  fs.writeFileSync(path.join(dir, 'probe.c'), SOURCE);
-  execFileSync('gcc', ['-static', '-O2', '-o', path.join(dir, 'probe'), path.join(dir, 'probe.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  built = path.join(dir, 'probe');
-  return built;
+  return staticProgram('nested-mount-probe', SOURCE);
 }
 
 /** Copies the probe into a rootfs as /nested-mount-probe. */

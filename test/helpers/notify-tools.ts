@@ -9,10 +9,10 @@
  * - sd-send MSG...: inside the container, sends each MSG as one datagram to
  *   $NOTIFY_SOCKET (what systemd-notify or sd_notify(3) do); exits 1 with errno on failure.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { staticProgram } from './static-c';
 
 const LISTEN = String.raw`
 #include <stdio.h>
@@ -93,20 +93,8 @@ int main(int argc, char** argv) {
 }
 `;
 
-let built: { listen: string; send: string } | undefined;
-
 export function notifyTools(): { listen: string; send: string } {
-  if (built) return built;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-notify-tools-'));
-  const compile = (name: string, source: string) => {
-    const src = path.join(dir, `${name}.c`);
-    fs.writeFileSync(src, source);
-    const out = path.join(dir, name);
-    execFileSync('gcc', ['-static', '-O2', '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'] });
-    return out;
-  };
-  built = { listen: compile('sd-listen', LISTEN), send: compile('sd-send', SEND) };
-  return built;
+  return { listen: staticProgram('sd-listen', LISTEN), send: staticProgram('sd-send', SEND) };
 }
 
 /** Copies sd-send into a bundle's rootfs as /bin/sd-send. */

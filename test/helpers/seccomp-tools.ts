@@ -12,10 +12,9 @@
  *   takes the listener fd from SCM_RIGHTS, and answers every notification with -ERRNO,
  *   appending "nr=<syscall> pid=<pid>" to LOG; exits when the filter has no users left.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { staticProgram } from './static-c';
 
 const SYSPROBE = String.raw`
 #include <errno.h>
@@ -142,21 +141,9 @@ int main(int argc, char** argv) {
 }
 `;
 
-let built: { sysprobe: string; agent: string } | undefined;
-
 /** Paths of the compiled programs (static, so they run in a busybox rootfs). */
 export function seccompTools(): { sysprobe: string; agent: string } {
-  if (built) return built;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-seccomp-tools-'));
-  const compile = (name: string, source: string) => {
-    const src = path.join(dir, `${name}.c`);
-    fs.writeFileSync(src, source);
-    const out = path.join(dir, name);
-    execFileSync('gcc', ['-static', '-O2', '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'] });
-    return out;
-  };
-  built = { sysprobe: compile('sysprobe', SYSPROBE), agent: compile('seccomp-agent', AGENT) };
-  return built;
+  return { sysprobe: staticProgram('sysprobe', SYSPROBE), agent: staticProgram('seccomp-agent', AGENT) };
 }
 
 /** Copies sysprobe into a bundle's rootfs as /sysprobe. */

@@ -6,28 +6,15 @@
 // process in it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import type { Spec } from '../../src/spec/types';
 import { TestScope, expectCleanError, ocirtToFiles, processesInCgroupOf } from '../helpers/containers';
-import { isRoot } from '../helpers/ocirt-cli';
+import { cgroupMounts, describeNeeds, host, itNeeds } from '../helpers/host-capabilities';
 
 const scope = new TestScope();
 const PARENT = '/ocirt-test-frozen';
 
-/** Host cgroup mount points: v1 controller → mount point; "" → the v2 mount. */
-function mounts(): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const mp = line.slice(0, sep).split(' ')[4];
-    const [fstype, , opts = ''] = line.slice(sep + 3).split(' ');
-    if (fstype === 'cgroup2' && !out.has('')) out.set('', mp);
-    if (fstype === 'cgroup') for (const o of opts.split(',')) if (!out.has(o)) out.set(o, mp);
-  }
-  return out;
-}
-const MOUNTS = mounts();
+const MOUNTS = cgroupMounts();
 const FREEZER = MOUNTS.get('freezer');
 /** A hybrid host: v1 controllers and a v2 tree beside them, whose cgroup.freeze freezes processes too. */
 const HYBRID_V2 = FREEZER !== undefined ? MOUNTS.get('') : undefined;
@@ -102,7 +89,10 @@ function expectGone(id: string): void {
   expect(processesInCgroupOf(id)).toEqual([]);
 }
 
-describe.skipIf(!isRoot || FREEZER === undefined)('a frozen cgroup at create', () => {
+const v1Freezer = () => (FREEZER === undefined ? 'this host has no cgroup v1 freezer mounted (the VM guest covers cgroup.freeze on v2)' : undefined);
+const hybridV2 = () => (HYBRID_V2 === undefined ? 'this host is not a hybrid one (no cgroup2 tree beside the v1 controllers)' : undefined);
+
+describeNeeds(host.root, v1Freezer)('a frozen cgroup at create', () => {
   it('a pre-existing v1 cgroup whose freezer is FROZEN: refused before anything is put in it; the cgroup is left as it was', () => {
     const id = scope.id('frz');
     const cgroupsPath = `${PARENT}/${id}`;
@@ -132,7 +122,7 @@ describe.skipIf(!isRoot || FREEZER === undefined)('a frozen cgroup at create', (
     expect(procsIn(path.join(FREEZER!, parent))).toBe('');
   });
 
-  it.skipIf(HYBRID_V2 === undefined)('a pre-existing cgroup of the hybrid v2 tree with cgroup.freeze 1: refused the same way', () => {
+  itNeeds(hybridV2)('a pre-existing cgroup of the hybrid v2 tree with cgroup.freeze 1: refused the same way', () => {
     const id = scope.id('frz');
     const cgroupsPath = `${PARENT}/${id}`;
     const dir = path.join(HYBRID_V2!, cgroupsPath);

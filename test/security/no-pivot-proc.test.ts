@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect } from 'vitest';
 import type { Spec } from '../../src/spec/types';
 import { TestScope, lines } from '../helpers/containers';
 import { host, itNeeds } from '../helpers/host-capabilities';
