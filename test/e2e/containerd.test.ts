@@ -2,25 +2,21 @@
 // a containerd of its own on a private socket, root and state dir, started and stopped
 // here; the image is an OCI archive made on the spot and imported with ctr. Every
 // scenario runs with runc too, so a failure that is not runc's is ocirt's.
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missing, run, runtimesUnderTest, until, which, type Result } from './engines';
+import { missing, runtimesUnderTest, until, type Result } from './engines';
 import { buildOciArchive } from './oci-image';
+import { startContainerd, type PrivateContainerd } from './private-containerd';
 import { host } from '../helpers/host-capabilities';
 
 const skip = missing(['containerd', 'ctr', 'containerd-shim-runc-v2']) ?? host.overlayfs();
 const IMAGE = 'docker.io/library/ocirt-e2e-busybox:latest';
 const NAMESPACE = `ocirt-e2e-${process.pid}`;
 
-let dir = '';
-let address = '';
-let daemon: ChildProcess | undefined;
+let containerd: PrivateContainerd | undefined;
 
 function ctr(args: string[], timeoutMs = 60_000): Result {
-  return run(which('ctr')!, ['--address', address, '--namespace', NAMESPACE, ...args], { timeoutMs });
+  return containerd!.ctr(NAMESPACE, args, timeoutMs);
 }
 
 /** `ctr task ls` → task id → status (RUNNING, STOPPED, ...). */
@@ -34,53 +30,20 @@ function taskStatus(id: string): string | undefined {
 
 describe.skipIf(skip !== undefined)(`containerd${skip ? ` (skipped: ${skip})` : ''}`, () => {
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-e2e-containerd-'));
-    address = path.join(dir, 'containerd.sock');
-    const config = [
-      'version = 2',
-      `root = "${path.join(dir, 'root')}"`,
-      `state = "${path.join(dir, 'state')}"`,
-      // only what ctr run needs: no CRI, no snapshotters this host may lack
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
-      '[grpc]',
-      `  address = "${address}"`,
-      '[ttrpc]',
-      `  address = "${address}.ttrpc"`,
-      '[debug]',
-      '  address = ""',
-      '[metrics]',
-      '  address = ""',
-      '',
-    ].join('\n');
-    fs.writeFileSync(path.join(dir, 'config.toml'), config);
-    const log = fs.openSync(path.join(dir, 'containerd.log'), 'w');
-    daemon = spawn(which('containerd')!, ['--config', path.join(dir, 'config.toml')], {
-      stdio: ['ignore', log, log],
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
-    fs.closeSync(log);
-    const up = await until(() => fs.existsSync(address) && ctr(['version'], 5_000).status === 0, 30_000);
-    expect(up, fs.readFileSync(path.join(dir, 'containerd.log'), 'utf8')).toBe(true);
-    const archive = buildOciArchive(dir, IMAGE);
+    // only what ctr run needs: no CRI
+    containerd = await startContainerd('ocirt-e2e-containerd-');
+    const archive = buildOciArchive(containerd.dir, IMAGE);
     const imported = ctr(['images', 'import', archive.file]);
     expect(imported.status, imported.stderr).toBe(0);
     expect(ctr(['images', 'ls', '-q']).stdout).toContain(IMAGE);
   });
 
   afterAll(async () => {
-    if (!dir) return;
+    if (!containerd) return;
     for (const line of ctr(['task', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['task', 'kill', '-s', 'SIGKILL', line]);
     for (const line of ctr(['task', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['task', 'delete', '--force', line]);
     for (const line of ctr(['containers', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['containers', 'rm', line]);
-    if (daemon && daemon.exitCode === null) {
-      const exited = new Promise((resolve) => daemon!.on('exit', resolve));
-      daemon.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (daemon.exitCode === null) daemon.kill('SIGKILL');
-    }
-    const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(dir));
-    for (const m of mounts.reverse()) run('umount', ['-l', m]);
-    fs.rmSync(dir, { recursive: true, force: true });
+    await containerd.stop();
     // The shim's runtime state root for this namespace (a fixed place in containerd 1.6).
     for (const root of [`/run/containerd/runc/${NAMESPACE}`]) {
       try {

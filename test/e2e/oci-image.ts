@@ -22,12 +22,21 @@ interface Descriptor {
   size: number;
 }
 
+export interface ImageOptions {
+  /** Fills the rootfs (default: the busybox rootfs). */
+  populate?: (rootfs: string) => void;
+  /** The image config's `config` (default: PATH=/bin, Cmd sh). */
+  config?: Record<string, unknown>;
+  /** The archive's file name under dir (default image.oci.tar). */
+  file?: string;
+}
+
 /** Builds the archive under dir. `name` must be fully qualified (docker.io/library/x:tag). */
-export function buildOciArchive(dir: string, name: string): OciArchive {
+export function buildOciArchive(dir: string, name: string, opts: ImageOptions = {}): OciArchive {
   const rootfs = path.join(dir, 'image-rootfs');
   const layout = path.join(dir, 'image-layout');
   fs.mkdirSync(rootfs, { recursive: true });
-  makeBusyboxRootfs(rootfs);
+  (opts.populate ?? makeBusyboxRootfs)(rootfs);
   fs.chmodSync(rootfs, 0o755);
   const blobs = path.join(layout, 'blobs', 'sha256');
   fs.mkdirSync(blobs, { recursive: true });
@@ -47,7 +56,7 @@ export function buildOciArchive(dir: string, name: string): OciArchive {
     Buffer.from(JSON.stringify({
       architecture: goArch(),
       os: 'linux',
-      config: { Env: ['PATH=/bin'], Cmd: ['sh'], WorkingDir: '/' },
+      config: opts.config ?? { Env: ['PATH=/bin'], Cmd: ['sh'], WorkingDir: '/' },
       rootfs: { type: 'layers', diff_ids: [layer.digest] },
       history: [{ created_by: 'ocirt e2e test: busybox rootfs' }],
     })),
@@ -65,7 +74,7 @@ export function buildOciArchive(dir: string, name: string): OciArchive {
     }),
   );
   fs.writeFileSync(path.join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  const file = path.join(dir, 'image.oci.tar');
+  const file = path.join(dir, opts.file ?? 'image.oci.tar');
   execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', layout, '-cf', file, '.']);
   fs.rmSync(rootfs, { recursive: true, force: true });
   fs.rmSync(layout, { recursive: true, force: true });
