@@ -15,7 +15,7 @@ import type { Message } from './cri/client';
 import { execStream } from './cri/exec-stream';
 import { host } from '../helpers/host-capabilities';
 
-const skip = missing(['containerd', 'ctr', 'containerd-shim-runc-v2', 'runc']) ?? host.overlayfs();
+const skip = missing(['containerd', 'ctr', 'containerd-shim-runc-v2', 'runc']) ?? host.staticCc() ?? host.busybox() ?? host.overlayfs();
 
 const OCIRT = path.resolve(__dirname, '../../bin/ocirt');
 let cluster: Cluster;
