@@ -10,6 +10,7 @@
       "sources": [
         "src/napi/addon.cc",
         "src/core/fd_send.cc",
+        "src/core/unix_socket.cc",
         "src/napi/wait_process.cc",
         "src/napi/process_control.cc",
         "src/napi/unmount.cc",
@@ -91,9 +92,13 @@
       "type": "executable",
       "sources": [
         "src/core/json.cc",
+        "src/core/fd_send.cc",
+        "src/core/unix_socket.cc",
         "src/fast/fast_main.cc",
         "src/fast/container.cc",
-        "src/fast/verbs.cc"
+        "src/fast/verbs.cc",
+        "src/fast/exec.cc",
+        "src/fast/exec_request.cc"
       ],
       "include_dirs": ["src"],
       "ldflags": ["-static-libstdc++", "-static-libgcc", "-s"]

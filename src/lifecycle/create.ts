@@ -39,6 +39,8 @@ import { handOverSeccompListener } from './seccomp-notify';
 import { sendToConsoleSocket } from './console-socket';
 import { checkPreservedFds } from './exec-fds';
 import { saveContainerConfig } from './exec-config';
+import { compileExecTemplate, processAttributesOf, sameUserNamespace, writeExecTemplate } from './exec-template';
+import { readCapBounding, readCapLastCap } from '../plan/capability-host';
 import { closeQuietly, TerminalChannel } from './terminal-channel';
 import { checkTerminal, terminalPlan } from './terminal-plan';
 import { checkRootlessConfig, gatherRootlessFacts, type IdMapMethods, PRIVILEGED_ID_MAPS } from '../rootless/check-config';
@@ -205,6 +207,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
         closeQuietly(pidfd);
       }
     }
+    writeTemplateFor(stateDir, record, spec, plan, opts.debug);
     record.status = 'created';
     delete record.creator;
     store.write(record);
@@ -220,6 +223,28 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     store.remove(opts.id);
     throw err;
   }
+}
+
+/** The exec template for ocirt-fast; a container it cannot describe gets none (Node execs). */
+function writeTemplateFor(stateDir: string, record: ContainerRecord, spec: Spec, plan: InitPlan, debug?: (m: string) => void): void {
+  let template;
+  try {
+    template = compileExecTemplate({
+      record,
+      spec,
+      capLastCap: readCapLastCap(),
+      capBounding: readCapBounding(),
+      userNamespaceIsOwn: sameUserNamespace(record.pid),
+      attributes: processAttributesOf(plan),
+    });
+  } catch (err) {
+    template = (err as Error).message;
+  }
+  if (typeof template === 'string') {
+    debug?.(`no exec template: ${template}`);
+    return;
+  }
+  writeExecTemplate(stateDir, template);
 }
 
 async function runInit(

@@ -38,6 +38,8 @@ export interface ExecPlanInput {
   userNamespaceIsOwn?: boolean;
   /** With a terminal: ocirt relays the pty itself (exec -t in the foreground). */
   terminalRelayed?: boolean;
+  /** The attributes already compiled for this very process (the exec template: the create plan's). */
+  attributes?: PlanProcessAttributes;
 }
 
 /** setns order and the /proc/<pid>/ns file of each kind. */
@@ -99,7 +101,7 @@ export function compileExecPlan(input: ExecPlanInput): ExecPlan {
     ...(terminal ? { terminal } : {}),
     preserveFds: input.preserveFds,
     listenFds: input.listenFds,
-    ...processAttributes(input.spec, input.process),
+    ...(input.attributes ?? processAttributes(input.spec, input.process)),
   };
 }
 

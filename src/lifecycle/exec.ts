@@ -7,6 +7,7 @@ import { initExecutablePath, native } from '../native/binding';
 import { OcirtError } from '../native/error';
 import { readCapBounding, readCapLastCap } from '../plan/capability-host';
 import { loadContainerConfig } from './exec-config';
+import { sameUserNamespace } from './exec-template';
 import { compileExecPlan } from './exec-plan';
 import { ignoredProcessFields, resolveExecProcess, type ExecRequest } from './exec-process';
 import { SignalForwarder } from './exec-wait';
@@ -222,13 +223,4 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   }
   opts.debug?.(`exec: process pid ${pid} exited: ${result.code !== null ? `status ${result.code}` : `signal ${result.signal}`}`);
   return result.code ?? 128 + (result.signal ?? 0);
-}
-
-/** Whether the init's user namespace is ours (a config that "joins" the host's). */
-function sameUserNamespace(initPid: number): boolean {
-  try {
-    return fs.statSync(`/proc/${initPid}/ns/user`).ino === fs.statSync('/proc/self/ns/user').ino;
-  } catch {
-    return false;
-  }
 }

@@ -12,6 +12,9 @@ export const STATE_TMP_PREFIX = 'state.json.tmp-';
 /** The fifo the init blocks on between create and start. */
 export const EXEC_FIFO = 'exec.fifo';
 
+/** The decided exec of the container's own process, for ocirt-fast (src/lifecycle/exec-template.ts). */
+export const EXEC_TEMPLATE = 'exec-template.json';
+
 /** NOTIFY_SOCKET pass-through: the directory of the container's notify socket (bind-mounted at /run/notify). */
 export const NOTIFY_DIR = 'notify';
 

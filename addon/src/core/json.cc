@@ -164,7 +164,9 @@ class Reader {
       ws();
       if (p_ >= t_.size() || t_[p_] != ':') return fail("expected :");
       p_++;
+      // A repeated key: the last value wins, as with JSON.parse.
       if (out.fields.find(key) == out.fields.end()) out.keys.push_back(key);
+      out.fields[key] = JsonValue();
       if (!value(out.fields[key], depth + 1)) return false;
       ws();
       if (p_ < t_.size() && t_[p_] == ',') {
@@ -228,6 +230,49 @@ std::string json_quote(const std::string& s) {
     }
   }
   return o + "\"";
+}
+
+std::string json_text(const JsonValue& v) {
+  switch (v.kind) {
+    case JsonValue::Kind::Null: return "null";
+    case JsonValue::Kind::Bool: return v.boolean ? "true" : "false";
+    case JsonValue::Kind::Number: return v.text;
+    case JsonValue::Kind::String: return json_quote(v.text);
+    case JsonValue::Kind::Array: {
+      std::string o = "[";
+      for (size_t i = 0; i < v.items.size(); i++) o += (i ? "," : "") + json_text(v.items[i]);
+      return o + "]";
+    }
+    case JsonValue::Kind::Object: {
+      std::string o = "{";
+      for (size_t i = 0; i < v.keys.size(); i++) o += (i ? "," : "") + json_quote(v.keys[i]) + ":" + json_text(v[v.keys[i]]);
+      return o + "}";
+    }
+  }
+  return "null";
+}
+
+bool json_equal(const JsonValue& a, const JsonValue& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case JsonValue::Kind::Null: return true;
+    case JsonValue::Kind::Bool: return a.boolean == b.boolean;
+    case JsonValue::Kind::Number:
+    case JsonValue::Kind::String: return a.text == b.text;
+    case JsonValue::Kind::Array:
+      if (a.items.size() != b.items.size()) return false;
+      for (size_t i = 0; i < a.items.size(); i++)
+        if (!json_equal(a.items[i], b.items[i])) return false;
+      return true;
+    case JsonValue::Kind::Object:
+      if (a.keys.size() != b.keys.size()) return false;
+      for (const auto& key : a.keys) {
+        auto other = b.fields.find(key);
+        if (other == b.fields.end() || !json_equal(a[key], other->second)) return false;
+      }
+      return true;
+  }
+  return false;
 }
 
 }  // namespace ocirt

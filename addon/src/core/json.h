@@ -39,4 +39,10 @@ bool parse_json(const std::string& text, JsonValue& out, std::string& error);
 // Escapes a string for inclusion in JSON output (quotes included).
 std::string json_quote(const std::string& s);
 
+// The value as JSON text: object keys in their order, numbers as their source text.
+std::string json_text(const JsonValue& v);
+
+// Same kind and content; objects compare by key set, in any order; numbers by their text.
+bool json_equal(const JsonValue& a, const JsonValue& b);
+
 }  // namespace ocirt

@@ -1,12 +1,14 @@
-// ocirt-fast: the hot verbs (state, start, kill, delete) without booting Node.
+// ocirt-fast: the hot verbs (state, start, kill, delete, exec) without booting Node.
 //
-// It handles only the ordinary case of each verb and hands everything else — any error,
-// any flag or state it does not know, hooks to run — to the Node CLI before it has
-// changed anything, so every message and every unusual path stays in one place
-// (src/cli). The one exception is the error engines meet all the time, a container id
-// with no state directory at all: it answers that itself, with the Node CLI's exact
-// stderr line, exit status and --log line (test/integration/fast-path.test.ts compares
-// them). It reads the state directory contract written down in src/state/STATE.md.
+// It handles only the ordinary case of each verb and hands everything else — any flag
+// or state it does not know, hooks to run, a failure — to the Node CLI, so every message
+// and every unusual path stays in one place (src/cli). state/start/kill/delete hand over
+// before they have changed anything. exec hands over unchanged until its helper is in
+// the container's cgroup; a failure after that goes to Node as the error to report
+// (exec.cc). The one error answered here is the one engines meet all the time, a
+// container id with no state directory at all: with the Node CLI's exact stderr line,
+// exit status and --log line (test/integration/fast-path.test.ts compares them). It
+// reads the state directory contract written down in src/state/STATE.md.
 #pragma once
 #include <string>
 #include <vector>
@@ -56,6 +58,24 @@ int run_state(const Invocation& inv);
 int run_start(const Invocation& inv);
 int run_kill(const Invocation& inv);
 int run_delete(const Invocation& inv);
+int run_exec(const Invocation& inv);
+
+// `exec [-d] [-t] [--pid-file F] [--console-socket S] [--process F] ID [CMD...]`.
+struct ExecCall {
+  std::string id;
+  bool detach = false;
+  bool tty = false;
+  std::string pid_file;
+  std::string console_socket;
+  bool has_process_file = false;
+  std::string process_file;
+  std::vector<std::string> command;
+};
+// false: a flag or form only Node takes.
+bool parse_exec_call(const std::vector<std::string>& args, ExecCall& out);
+// The exec template's plan with the call's args, env and terminal (file: the parsed
+// --process file); false when the template does not cover the call.
+bool substitute_plan(const ExecCall& call, const JsonValue& file, const JsonValue& tmpl, JsonValue& plan, bool& terminal);
 
 // JSON.stringify's escaping of a string.
 std::string js_quote(const std::string& s);

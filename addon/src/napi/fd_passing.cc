@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/fd_send.h"
+#include "core/unix_socket.h"
 #include "napi/errors.h"
 #include "napi/exports.h"
 
@@ -21,56 +22,8 @@ namespace ocirt {
 
 namespace {
 
-const size_t kMaxPayload = 4096;
-
-int64_t now_ms() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-// Waits until fd is readable; false with errno ETIMEDOUT after timeout_ms (< 0: forever).
-bool wait_readable(int fd, int timeout_ms) {
-  int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-  for (;;) {
-    int left = deadline < 0 ? -1 : int(deadline - now_ms());
-    if (deadline >= 0 && left < 0) left = 0;
-    struct pollfd p = {fd, POLLIN, 0};
-    int r = poll(&p, 1, left);
-    if (r > 0) return true;
-    if (r == 0) {
-      errno = ETIMEDOUT;
-      return false;
-    }
-    if (errno != EINTR) return false;
-  }
-}
-
 int timeout_arg(const Napi::CallbackInfo& info, size_t i) {
   return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : -1;
-}
-
-// sockaddr_un for path; a path too long for sun_path is reached through an O_PATH handle
-// of its directory (/proc/self/fd/N/name), whose fd the caller closes.
-bool unix_address(const std::string& path, struct sockaddr_un& addr, int& dir_fd, std::string& shown) {
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  dir_fd = -1;
-  std::string target = path;
-  if (path.size() >= sizeof addr.sun_path) {
-    size_t slash = path.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    dir_fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) return false;
-    target = "/proc/self/fd/" + std::to_string(dir_fd) + "/" + path.substr(slash + 1);
-    if (target.size() >= sizeof addr.sun_path) {
-      errno = ENAMETOOLONG;
-      return false;
-    }
-  }
-  memcpy(addr.sun_path, target.data(), target.size());
-  shown = path;
-  return true;
 }
 
 // socketPair() → [fd, fd]: a connected SOCK_STREAM pair.
@@ -116,85 +69,41 @@ Napi::Value receive_fd(const Napi::CallbackInfo& info) {
     throw_sys_error(env, errno, "poll", "receive fd");
     return env.Undefined();
   }
-  char data[kMaxPayload];
-  union {
-    char buf[CMSG_SPACE(sizeof(int) * 8)];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof control);
-  struct iovec iov = {data, sizeof data};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
-  ssize_t n;
-  do {
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    throw_sys_error(env, errno, "recvmsg");
-    return env.Undefined();
-  }
-  int fd = -1;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; i++) {
-      int got;
-      memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-      if (fd < 0)
-        fd = got;
-      else
-        close(got);
-    }
-  }
-  if (n == 0 && fd < 0) return env.Null();
-  if (fd < 0) {
+  std::string payload;
+  int fd;
+  int err = receive_with_fd(sock, payload, fd);
+  if (err == EBADMSG) {
     throw_sys_error(env, EBADMSG, "recvmsg", "a message without a file descriptor");
     return env.Undefined();
   }
-  if (msg.msg_flags & MSG_CTRUNC) {
-    close(fd);
+  if (err == EMSGSIZE) {
     throw_sys_error(env, EMSGSIZE, "recvmsg", "truncated control message");
     return env.Undefined();
   }
+  if (err != 0) {
+    throw_sys_error(env, err, "recvmsg");
+    return env.Undefined();
+  }
+  if (fd < 0) return env.Null();
   Napi::Object out = Napi::Object::New(env);
   out.Set("fd", Napi::Number::New(env, fd));
-  out.Set("payload", Napi::String::New(env, std::string(data, size_t(n))));
+  out.Set("payload", Napi::String::New(env, payload));
   return out;
 }
 
 // connectUnix(path) → fd of a SOCK_STREAM connection to the listener at path.
-Napi::Value connect_unix(const Napi::CallbackInfo& info) {
+Napi::Value connect_unix_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) {
     Napi::TypeError::New(env, "connectUnix(path: string)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  struct sockaddr_un addr;
-  int dir_fd;
-  std::string shown;
-  if (!unix_address(path, addr, dir_fd, shown)) {
-    throw_sys_error(env, errno, "connect", path);
-    return env.Undefined();
-  }
-  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int err = 0;
-  if (sock < 0) {
-    err = errno;
-  } else {
-    int r;
-    do {
-      r = connect(sock, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr);
-    } while (r != 0 && errno == EINTR);
-    if (r != 0) err = errno;
-  }
-  if (dir_fd >= 0) close(dir_fd);
+  int sock;
+  const char* call;
+  int err = connect_unix(path, sock, call);
   if (err != 0) {
-    if (sock >= 0) close(sock);
-    throw_sys_error(env, err, sock < 0 ? "socket" : "connect", path);
+    throw_sys_error(env, err, call, path);
     return env.Undefined();
   }
   return Napi::Number::New(env, sock);
@@ -210,8 +119,8 @@ Napi::Value listen_unix(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
   struct sockaddr_un addr;
   int dir_fd;
-  std::string shown;
-  if (!unix_address(path, addr, dir_fd, shown)) {
+  if (!unix_address(path, addr, dir_fd)) {
+    if (dir_fd >= 0) close(dir_fd);
     throw_sys_error(env, errno, "bind", path);
     return env.Undefined();
   }
@@ -267,7 +176,7 @@ void register_fd_passing(Napi::Env env, Napi::Object exports) {
   exports.Set("socketPair", Napi::Function::New(env, socket_pair));
   exports.Set("sendFd", Napi::Function::New(env, send_fd));
   exports.Set("receiveFd", Napi::Function::New(env, receive_fd));
-  exports.Set("connectUnix", Napi::Function::New(env, connect_unix));
+  exports.Set("connectUnix", Napi::Function::New(env, connect_unix_js));
   exports.Set("listenUnix", Napi::Function::New(env, listen_unix));
   exports.Set("acceptUnix", Napi::Function::New(env, accept_unix));
 }

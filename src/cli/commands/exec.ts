@@ -89,6 +89,12 @@ function readProcessFile(file: string): string {
 export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number> {
   const id = p.args[0];
   try {
+    const handed = process.env.OCIRT_FAST_EXEC_ERROR;
+    if (handed !== undefined) {
+      delete process.env.OCIRT_FAST_EXEC_ERROR;
+      const { fastPathFailure } = require('../../lifecycle/exec-template') as typeof import('../../lifecycle/exec-template');
+      throw fastPathFailure(id, handed);
+    }
     const { execProcess } = require('../../lifecycle/exec') as typeof import('../../lifecycle/exec');
     const listenFds = listenFdCount();
     return await execProcess({
