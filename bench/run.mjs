@@ -1,127 +1,162 @@
-// Side-by-side benchmark: ocirt and runc (and crun where it works) on one bundle, in one
-// run. Prints medians and the ocirt/runc ratio. Needs root, runc and busybox-static.
-import { execFileSync, spawnSync } from 'node:child_process';
+// Side-by-side benchmark: ocirt, runc and crun (where it runs) on one busybox bundle, in
+// one run, runtimes alternating call by call. Prints medians and ratios against runc as
+// markdown tables. Needs root, runc and busybox-static; crun and docker.io are optional.
+//
+//   npm run bench [-- --quick] [--iterations N] [--density] [--docker] [--no-library] [--json FILE]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { makeBundles } from './bundle.mjs';
+import { benchDocker, dockerMissing } from './docker.mjs';
+import { benchMemory, benchParallelCycles, benchScaling } from './density.mjs';
+import { benchLibrary } from './library.mjs';
+import { kb, medians, ms, sideBySide, table } from './report.mjs';
+import { findRuntimes, OCIRT, runtimeVersion } from './runtimes.mjs';
+import { median } from './util.mjs';
+import { benchVerbs, NODE_ROWS, VERB_ROWS } from './verbs.mjs';
 
-const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const iterations = Number(process.env.BENCH_ITERATIONS ?? 30);
-const OCIRT = path.join(top, 'bin/ocirt');
+const USAGE = 'usage: npm run bench -- [--quick] [--iterations N] [--density] [--docker] [--no-library] [--json FILE]';
 
-function which(cmd) {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    const p = path.join(dir, cmd);
-    if (fs.existsSync(p)) return p;
+function parseFlags(argv) {
+  const flags = { quick: false, density: false, docker: false, library: true, iterations: undefined, json: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) fail(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--quick') flags.quick = true;
+    else if (a === '--density') flags.density = true;
+    else if (a === '--docker') flags.docker = true;
+    else if (a === '--no-library') flags.library = false;
+    else if (a === '--json') flags.json = value();
+    else if (a === '--iterations') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) fail(`--iterations: a whole number of at least 1 is needed, not ${argv[i]}`);
+      flags.iterations = n;
+    } else if (a === '--breakdown') continue; // bench/breakdown.mjs's flag (issue 19 item 5)
+    else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else fail(`unknown flag ${a}`);
   }
-  return null;
+  return flags;
 }
 
-function makeBundle() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-bench-'));
-  const rootfs = path.join(dir, 'rootfs');
-  for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp']) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
-  fs.copyFileSync('/bin/busybox', path.join(rootfs, 'bin/busybox'));
-  fs.chmodSync(path.join(rootfs, 'bin/busybox'), 0o755);
-  fs.symlinkSync('busybox', path.join(rootfs, 'bin/true'));
-  execFileSync(OCIRT, ['spec', '--bundle', dir], { stdio: 'ignore' });
-  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-  config.process.terminal = false;
-  config.process.args = ['/bin/true'];
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  return dir;
+function fail(message) {
+  console.error(`bench: ${message}\n${USAGE}`);
+  process.exit(2);
 }
 
-function timeMs(fn) {
-  const t = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-}
+const flags = parseFlags(process.argv.slice(2));
+if (process.getuid() !== 0) fail('run as root (containers are real)');
+if (!fs.existsSync(OCIRT)) fail(`${OCIRT} is missing: build first (npm run build)`);
+if (!fs.existsSync('/bin/busybox')) fail('/bin/busybox is missing (apt-get install busybox-static)');
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
+const q = flags.quick;
+const iterations = flags.iterations ?? (q ? 2 : Number(process.env.BENCH_ITERATIONS ?? 15));
+const sizes = {
+  library: q ? { count: 4, parallel: 2 } : { count: 100, parallel: 8 },
+  memory: q ? 2 : 10,
+  cycles: q ? { count: 8, parallel: 4, rounds: 1 } : { count: 100, parallel: 8, rounds: 2 },
+  scaling: q ? [1, 3] : [1, 10, 50, 100, 200],
+  docker: q ? 1 : Math.max(8, Math.min(iterations, 15)),
+};
 
-function check(r, what) {
-  if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}`);
-}
-
-function scenarios(runtime, argv0, bundle, env) {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), `bench-root-`));
-  // The container inherits create's stdio: pipes would keep spawnSync waiting until the
-  // container exits, so the output goes to files.
-  const out = fs.openSync(path.join(root, 'stdout'), 'a');
-  const call = (args) => {
-    const r = spawnSync(argv0[0], [...argv0.slice(1), '--root', root, ...args], { cwd: bundle, env, stdio: ['ignore', out, out] });
-    const stdout = fs.readFileSync(path.join(root, 'stdout'), 'utf8');
-    fs.ftruncateSync(out, 0);
-    return { status: r.status, stdout, stderr: stdout };
-  };
-  const run = [];
-  const cycle = [];
-  for (let i = 0; i < iterations; i++) {
-    run.push(timeMs(() => check(call(['run', `r${i}`]), `${runtime} run`)));
-    cycle.push(
-      timeMs(() => {
-        check(call(['create', '--bundle', bundle, `c${i}`]), `${runtime} create`);
-        check(call(['start', `c${i}`]), `${runtime} start`);
-        // wait for /bin/true to exit so delete sees a stopped container
-        for (let k = 0; k < 200; k++) {
-          const s = call(['state', `c${i}`]);
-          if (s.status === 0 && JSON.parse(s.stdout).status === 'stopped') break;
-        }
-        check(call(['delete', `c${i}`]), `${runtime} delete`);
-      }),
-    );
-  }
-  // What engines call all the time: dockerd's `--version`, and the shim's `delete --force`
-  // of the container it has just deleted.
-  const version = [];
-  const deleteGone = [];
-  for (let i = 0; i < iterations; i++) {
-    version.push(timeMs(() => check(spawnSync(argv0[0], [...argv0.slice(1), '--version'], { env, stdio: 'ignore' }), `${runtime} --version`)));
-    deleteGone.push(timeMs(() => check(call(['delete', '--force', `c${i}`]), `${runtime} delete --force (gone)`)));
-  }
-  fs.closeSync(out);
-  fs.rmSync(root, { recursive: true, force: true });
-  return { run: median(run), cycle: median(cycle), version: median(version), deleteGone: median(deleteGone) };
-}
-
-function nodeStart(env) {
-  const xs = [];
-  for (let i = 0; i < iterations; i++) xs.push(timeMs(() => spawnSync(process.execPath, ['-e', '0'], { env })));
-  return median(xs);
-}
-
-if (process.getuid() !== 0) {
-  console.error('bench: run as root (containers are real)');
-  process.exit(1);
-}
-const runc = which('runc');
-if (!runc) {
-  console.error('bench: runc is not installed (apt-get install runc)');
-  process.exit(1);
-}
-const bundle = makeBundle();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocirt-bench-'));
+const { list: runtimes, skipped } = findRuntimes(tmp);
+if (!runtimes.some((r) => r.name === 'runc')) fail('runc is not installed (apt-get install runc)');
+const names = runtimes.map((r) => r.name);
 const env = { ...process.env };
 const caCerts = env.NODE_EXTRA_CA_CERTS;
 delete env.NODE_EXTRA_CA_CERTS;
-const results = {
-  ocirt: scenarios('ocirt', [OCIRT], bundle, env),
-  runc: scenarios('runc', [runc], bundle, env),
-};
-const withCa = caCerts ? scenarios('ocirt', [OCIRT], bundle, { ...env, NODE_EXTRA_CA_CERTS: caCerts }) : null;
-fs.rmSync(bundle, { recursive: true, force: true });
+const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, iterations, sizes, runtimes: {} };
 
-const f = (x) => `${x.toFixed(1)} ms`;
-console.log(`iterations: ${iterations}; Node ${process.version}; ${os.cpus().length} cpus`);
-console.log(`node -e 0 start-up: ${f(nodeStart(env))}${caCerts ? `; with NODE_EXTRA_CA_CERTS: ${f(nodeStart({ ...env, NODE_EXTRA_CA_CERTS: caCerts }))}` : ''}`);
-console.log('scenario                    ocirt        runc     ocirt/runc');
-for (const [name, key] of [['run /bin/true', 'run'], ['create+start+delete', 'cycle'], ['--version', 'version'], ['delete --force (gone)', 'deleteGone']]) {
-  const o = results.ocirt[key];
-  const r = results.runc[key];
-  console.log(`${name.padEnd(24)} ${f(o).padStart(10)} ${f(r).padStart(10)}   ${(o / r).toFixed(2)}`);
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`${results.date}; Node ${process.version}; ${os.cpus().length} cpus; load average ${load()}; ${iterations} iterations (medians)`);
+for (const rt of runtimes) {
+  results.runtimes[rt.name] = runtimeVersion(rt);
+  console.log(`  ${rt.name}: ${results.runtimes[rt.name]}${rt.note ? ` (${rt.note})` : ''}`);
 }
-if (withCa) console.log(`ocirt with NODE_EXTRA_CA_CERTS set: run ${f(withCa.run)}, cycle ${f(withCa.cycle)} (the launcher drops it)`);
+for (const s of skipped) console.log(`  not benched: ${s}`);
+
+let failed = false;
+async function section(name, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    failed = true;
+    console.error(`bench: ${name}: ${err.message}`);
+  }
+}
+
+try {
+  const bundles = makeBundles(path.join(tmp, 'bundles'), OCIRT);
+  const common = { runtimes, bundles, tmp, env };
+
+  await section('verbs', () => {
+    const { verbs, node } = benchVerbs({ ...common, caCerts, iterations });
+    results.verbs = verbs;
+    results.nodeStart = node;
+    const rows = VERB_ROWS.filter(([k]) => k !== 'runCa' || caCerts);
+    console.log(`\n${sideBySide('one call', names, rows, (k) => medians(verbs[k]))}`);
+    const nodeRows = NODE_ROWS.filter(([k]) => k !== 'nodeCa' || caCerts).map(([k, label]) => [label, ms(median(node[k]))]);
+    console.log(`\n${table(['Node alone', 'median'], nodeRows)}`);
+  });
+
+  if (flags.library) {
+    await section('library', async () => {
+      const { count, parallel } = sizes.library;
+      const lib = await benchLibrary({ ...common, count, parallel });
+      results.library = lib;
+      const rows = [[`ocirt library: runContainer × ${count} from one Node program`, ms(lib.library.wall), `${ms(lib.library.wall / count)} (in the program: ${ms(lib.library.inProgram / count)})`, (lib.library.wall / lib.cli.runc).toFixed(2)]];
+      for (const n of names) rows.push([`\`${n} run\` × ${count}`, ms(lib.cli[n]), ms(lib.cli[n] / count), (lib.cli[n] / lib.cli.runc).toFixed(2)]);
+      console.log(`\n${table([`${count} containers of /bin/true, ${parallel} at a time`, 'total', 'per container', '/runc'], rows)}`);
+    });
+  }
+
+  if (flags.density) {
+    await section('memory', () => {
+      const mem = benchMemory({ ...common, count: sizes.memory });
+      results.memory = mem;
+      console.log(`\n${sideBySide(`created init (${sizes.memory} waiting at once)`, names, [['rss', 'Rss'], ['pss', 'Pss']], (k) => Object.fromEntries(names.map((n) => [n, mem[n]?.[k]])), kb)}`);
+      for (const n of names) {
+        if (!mem[n]) continue;
+        const others = mem[n].others.length ? `; also running: ${mem[n].others.join(', ')} (Pss ${kb(mem[n].othersPss)} per container)` : '; nothing else left running';
+        console.log(`  ${n}: the waiting init is \`${mem[n].init}\`${others}`);
+      }
+    });
+    await section('parallel cycles', async () => {
+      const { count, parallel, rounds } = sizes.cycles;
+      const par = await benchParallelCycles({ ...common, count, parallel, rounds });
+      results.parallelCycles = par;
+      console.log(`\n${sideBySide(`${count} create+start+delete, ${parallel} at a time (median of ${rounds})`, names, [['t', 'total']], () => medians(par))}`);
+    });
+    await section('scaling', () => {
+      const sc = benchScaling({ ...common, sizes: sizes.scaling });
+      results.scaling = sc;
+      const entries = sizes.scaling.flatMap((n) => [[`${n}:create`, `N=${n}: create, per container`], [`${n}:total`, `N=${n}: create+start+delete, per container`]]);
+      console.log(`\n${sideBySide('N containers created, then started, then deleted', names, entries, (k) => {
+        const [n, what] = k.split(':');
+        return Object.fromEntries(names.map((r) => [r, sc[r]?.[n]?.[what]]));
+      })}`);
+    });
+  }
+
+  if (flags.docker) {
+    const missing = dockerMissing();
+    if (missing) console.log(`\ndocker: not benched: ${missing}`);
+    else {
+      await section('docker', async () => {
+        const d = await benchDocker({ bundles, tmp, iterations: sizes.docker });
+        results.docker = d;
+        console.log(`\n${sideBySide(`\`docker run --rm busybox true\` (dockerd ${d.server}, ${sizes.docker} runs each)`, ['ocirt', 'runc'], [['run', 'median']], () => medians({ ocirt: d.ocirt, runc: d.runc }))}`);
+      });
+    }
+  }
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(`\nload average at the end: ${load()}`);
+if (flags.json) fs.writeFileSync(flags.json, `${JSON.stringify(results, null, 2)}\n`);
+if (failed) process.exit(1);
