@@ -98,7 +98,7 @@ try {
     const { verbs, node } = benchVerbs({ ...common, caCerts, iterations });
     results.verbs = verbs;
     results.nodeStart = node;
-    const rows = VERB_ROWS.filter(([k]) => k !== 'runCa' || caCerts);
+    const rows = VERB_ROWS.filter(([k]) => Object.values(verbs[k]).some((xs) => xs.length));
     console.log(`\n${sideBySide('one call', names, rows, (k) => medians(verbs[k]))}`);
     const nodeRows = NODE_ROWS.filter(([k]) => k !== 'nodeCa' || caCerts).map(([k, label]) => [label, ms(median(node[k]))]);
     console.log(`\n${table(['Node alone', 'median'], nodeRows)}`);

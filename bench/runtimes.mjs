@@ -31,7 +31,15 @@ function crunRuntime(tmp) {
     const wrapper = path.join(tmp, 'crun-private-mounts');
     try {
       execFileSync(cc, ['-O2', '-o', wrapper, path.join(here, 'crun-private-mounts.c')], { stdio: 'pipe' });
-      return { runtime: { name: 'crun', argv: [wrapper, crun], note: 'through a private mount namespace without /sys/fs/cgroup/unified' } };
+      return {
+        runtime: {
+          name: 'crun',
+          argv: [wrapper, crun],
+          // What the wrapper itself costs a call: the same, exec'ing /bin/true.
+          wrapperAlone: [wrapper, '/bin/true'],
+          note: 'through a private mount namespace without /sys/fs/cgroup/unified',
+        },
+      };
     } catch (err) {
       return { reason: `cannot compile bench/crun-private-mounts.c: ${String(err.stderr ?? err.message).trim()}` };
     }
@@ -43,6 +51,7 @@ function crunRuntime(tmp) {
     runtime: {
       name: 'crun',
       argv: [unshare, '-m', '/bin/sh', '-c', 'umount -l /sys/fs/cgroup/unified && exec "$0" "$@"', crun],
+      wrapperAlone: [unshare, '-m', '/bin/sh', '-c', 'umount -l /sys/fs/cgroup/unified && exec "$0" "$@"', '/bin/true'],
       note: 'through unshare -m and sh (no C compiler for the wrapper): slower',
     },
   };

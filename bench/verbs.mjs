@@ -16,6 +16,7 @@ export const VERB_ROWS = [
   ['kill', '`kill` KILL (running container)'],
   ['version', '`--version`'],
   ['deleteGone', '`delete --force` (already deleted)'],
+  ['wrapper', 'the private-mount wrapper alone (exec of /bin/true)'],
 ];
 
 export const NODE_ROWS = [
@@ -76,6 +77,12 @@ export function benchVerbs({ runtimes, bundles, tmp, env, caCerts, iterations })
           if (r.status !== 0) throw new Error(`${rt.name} --version failed (status ${r.status})`);
         }));
         add('deleteGone', rt, cli.timed(['delete', '--force', id('c')]));
+        if (rt.wrapperAlone) {
+          add('wrapper', rt, timeMs(() => {
+            const r = spawnSync(rt.wrapperAlone[0], rt.wrapperAlone.slice(1), { env, stdio: 'ignore' });
+            if (r.status !== 0) throw new Error(`${rt.name}'s wrapper failed (status ${r.status})`);
+          }));
+        }
       }
       const nodeRun = (e) => timeMs(() => spawnSync(process.execPath, ['-e', '0'], { env: e, stdio: 'ignore' }));
       const [a, b] = i % 2 ? [false, true] : [true, false];
