@@ -56,7 +56,7 @@ if (!fs.existsSync('/bin/busybox')) fail('/bin/busybox is missing (apt-get insta
 const q = flags.quick;
 const iterations = flags.iterations ?? (q ? 2 : Number(process.env.BENCH_ITERATIONS ?? 15));
 const sizes = {
-  library: q ? { count: 4, parallel: 2 } : { count: 100, parallel: 8 },
+  library: q ? { count: 2, parallel: 2 } : { count: 100, parallel: 8 },
   memory: q ? 2 : 10,
   cycles: q ? { count: 8, parallel: 4, rounds: 1 } : { count: 100, parallel: 8, rounds: 2 },
   scaling: q ? [1, 3] : [1, 10, 50, 100, 200],
@@ -95,7 +95,7 @@ try {
   const common = { runtimes, bundles, tmp, env };
 
   await section('verbs', () => {
-    const { verbs, node } = benchVerbs({ ...common, caCerts, iterations });
+    const { verbs, node } = benchVerbs({ ...common, caCerts, iterations, warmUp: !q });
     results.verbs = verbs;
     results.nodeStart = node;
     const rows = VERB_ROWS.filter(([k]) => Object.values(verbs[k]).some((xs) => xs.length));

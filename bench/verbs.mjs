@@ -28,7 +28,7 @@ export const NODE_ROWS = [
  * Medians are taken by the caller from the samples returned:
  * { verbs: { row: { runtime: ms[] } }, node: { row: ms[] } }.
  */
-export function benchVerbs({ runtimes, bundles, tmp, env, caCerts, iterations }) {
+export function benchVerbs({ runtimes, bundles, tmp, env, caCerts, iterations, warmUp = true }) {
   const verbs = Object.fromEntries(VERB_ROWS.map(([k]) => [k, Object.fromEntries(runtimes.map((r) => [r.name, []]))]));
   const node = { node: [], nodeCa: [] };
   const clis = new Map(runtimes.map((rt) => [rt.name, new Cli(rt, path.join(tmp, `verbs-${rt.name}`), env)]));
@@ -39,7 +39,7 @@ export function benchVerbs({ runtimes, bundles, tmp, env, caCerts, iterations })
       cli.must(['create', '--bundle', sleepBundle, 'svc']);
       cli.must(['start', 'svc']);
     }
-    for (let i = -1; i < iterations; i++) {
+    for (let i = warmUp ? -1 : 0; i < iterations; i++) {
       const keep = i >= 0; // iteration -1 is the warm-up
       const add = (row, rt, ms) => keep && verbs[row][rt.name].push(ms);
       for (const rt of rotate(runtimes, Math.max(i, 0))) {
