@@ -6,11 +6,11 @@ import * as path from 'node:path';
 import { Cli, median, nowMs, pool, readPid, rotate, spawnAsync, waitExited, waitExitedAsync } from './util.mjs';
 import { removeAll } from './verbs.mjs';
 
-/** Rss, Pss and its anonymous and file parts of a process in kB, from /proc/PID/smaps_rollup. */
+/** Rss, Pss and its anonymous, file and shmem (memfd) parts of a process in kB, from /proc/PID/smaps_rollup. */
 export function memoryOf(pid) {
   const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rss: field('Rss'), pss: field('Pss'), pssAnon: field('Pss_Anon'), pssFile: field('Pss_File') };
+  return { rss: field('Rss'), pss: field('Pss'), pssAnon: field('Pss_Anon'), pssFile: field('Pss_File'), pssShmem: field('Pss_Shmem') };
 }
 
 function commOf(pid) {
@@ -59,6 +59,7 @@ export function benchMemory({ runtimes, bundles, tmp, env, count }) {
         pss: median(mems.map((m) => m.pss)),
         pssAnon: median(mems.map((m) => m.pssAnon)),
         pssFile: median(mems.map((m) => m.pssFile)),
+        pssShmem: median(mems.map((m) => m.pssShmem)),
         init: commOf(pids[0]),
         others: others.map(commOf),
         othersPss: otherMem.reduce((s, m) => s + m.pss, 0) / count,

@@ -119,7 +119,7 @@ try {
     await section('memory', () => {
       const mem = benchMemory({ ...common, count: sizes.memory });
       results.memory = mem;
-      console.log(`\n${sideBySide(`created init (${sizes.memory} waiting at once)`, names, [['rss', 'Rss'], ['pss', 'Pss'], ['pssAnon', '  of which anonymous'], ['pssFile', '  of which files']], (k) => Object.fromEntries(names.map((n) => [n, mem[n]?.[k]])), kb)}`);
+      console.log(`\n${sideBySide(`created init (${sizes.memory} waiting at once)`, names, [['rss', 'Rss'], ['pss', 'Pss'], ['pssAnon', '  of which anonymous'], ['pssFile', '  of which files'], ['pssShmem', '  of which shmem (memfd)']], (k) => Object.fromEntries(names.map((n) => [n, mem[n]?.[k]])), kb)}`);
       for (const n of names) {
         if (!mem[n]) continue;
         const others = mem[n].others.length ? `; also running: ${mem[n].others.join(', ')} (Pss ${kb(mem[n].othersPss)} per container)` : '; nothing else left running';
