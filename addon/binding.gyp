@@ -98,7 +98,8 @@
         "src/fast/container.cc",
         "src/fast/verbs.cc",
         "src/fast/exec.cc",
-        "src/fast/exec_request.cc"
+        "src/fast/exec_request.cc",
+        "src/fast/features.cc"
       ],
       "include_dirs": ["src"],
       "ldflags": ["-static-libstdc++", "-static-libgcc", "-s"]

@@ -80,7 +80,7 @@ const nodeMain = `'${process.execPath}' '${path.join(top, 'dist/bundle/main.js')
 const launcher = `#!/bin/sh
 unset NODE_OPTIONS NODE_EXTRA_CA_CERTS
 case "$*" in
-  *state*|*start*|*kill*|*delete*|*exec*|--version|-v) exec '${fast}' ${nodeMain} "$@" ;;
+  *state*|*start*|*kill*|*delete*|*exec*|*features*|--version|-v) exec '${fast}' ${nodeMain} "$@" ;;
 esac
 exec ${nodeMain} "$@"
 `;

@@ -92,11 +92,16 @@ let binding: NativeBinding | undefined;
 
 /** Loaded on first use: commands that do not need it never pay for dlopen. */
 export function native(): NativeBinding {
-  binding ??= require(path.join(BUILD_DIR, 'ocirt.node')) as NativeBinding;
+  binding ??= require(addonPath()) as NativeBinding;
   return binding;
 }
 
 /** Absolute path of the ocirt-init executable. */
+/** ocirt.node itself. */
+export function addonPath(): string {
+  return path.join(BUILD_DIR, 'ocirt.node');
+}
+
 export function initExecutablePath(): string {
   return path.join(BUILD_DIR, 'ocirt-init');
 }

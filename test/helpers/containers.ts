@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'vitest';
+import { FEATURES_CACHE } from '../../src/cli/features-cache';
 import type { Spec } from '../../src/spec/types';
 import { makeBundle, removeSharedRootfs, type TestBundle } from './bundle';
 import { type CliResult, forceDeleteAll, makeStateRoot, OCIRT, ocirt, uniqueId } from './ocirt-cli';
@@ -201,7 +202,8 @@ export function leftovers(root: string, ids: string[], dirs: string[] = []): str
   const problems: string[] = [];
   let entries: string[] = [];
   try {
-    entries = fs.readdirSync(root);
+    // The features cache is the runtime's, not a container's (src/cli/features-cache.ts).
+    entries = fs.readdirSync(root).filter((e) => e !== FEATURES_CACHE);
   } catch {
     // no state root at all: nothing left there
   }
@@ -268,7 +270,7 @@ export class TestScope {
     } catch {
       return;
     }
-    for (const id of ids) ocirt(this.root, ['delete', '--force', id]);
+    for (const id of ids) if (id !== FEATURES_CACHE) ocirt(this.root, ['delete', '--force', id]);
   }
 
   /** What is left behind now (see leftovers()). */

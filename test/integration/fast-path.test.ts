@@ -156,4 +156,26 @@ describe.skipIf(!isRoot)('the native fast path (needs root: real containers)', (
     expect(ocirt(scope.root, ['start', id]).status).toBe(0);
     expect(fs.readFileSync(mark, 'utf8')).toBe('ran\n');
   });
+
+  it('prints features from the cache Node\'s last features wrote, while the boot and the build are the same', () => {
+    expect(fastOnly(['features']).status).toBe(127); // no cache yet in this root
+    const node = viaNode(['features']);
+    expect(node.status).toBe(0);
+    const cacheFile = path.join(scope.root, 'features~cache.json');
+    expect(fs.existsSync(cacheFile)).toBe(true);
+    const fast = fastOnly(['features']);
+    expect(fast.status).toBe(0);
+    expect(fast.stdout).toBe(node.stdout);
+    expect(JSON.parse(fast.stdout).ociVersionMax).toBeDefined();
+    expect(fastOnly(['features', 'extra']).status).toBe(127);
+    // Not a container: list ignores it, and the id stays free.
+    expect(ocirt(scope.root, ['list', '-q']).stdout).toBe('');
+    const cache = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
+    fs.writeFileSync(cacheFile, JSON.stringify({ ...cache, bootId: 'another-boot' }));
+    expect(fastOnly(['features']).status).toBe(127);
+    fs.writeFileSync(cacheFile, JSON.stringify({ ...cache, files: [{ ...cache.files[0], mtimeNs: '1' }] }));
+    expect(fastOnly(['features']).status).toBe(127);
+    expect(viaNode(['features']).stdout).toBe(node.stdout);
+    expect(fastOnly(['features']).stdout).toBe(node.stdout);
+  });
 });

@@ -1,4 +1,4 @@
-// ocirt-fast: the hot verbs (state, start, kill, delete, exec) without booting Node.
+// ocirt-fast: the hot verbs (state, start, kill, delete, exec, features) without booting Node.
 //
 // It handles only the ordinary case of each verb and hands everything else — any flag
 // or state it does not know, hooks to run, a failure — to the Node CLI, so every message
@@ -59,6 +59,7 @@ int run_start(const Invocation& inv);
 int run_kill(const Invocation& inv);
 int run_delete(const Invocation& inv);
 int run_exec(const Invocation& inv);
+int run_features(const Invocation& inv);
 
 // `exec [-d] [-t] [--pid-file F] [--console-socket S] [--process F] ID [CMD...]`.
 struct ExecCall {

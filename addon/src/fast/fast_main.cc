@@ -95,5 +95,6 @@ int main(int argc, char** argv) {
   if (inv.verb == "kill") return run_kill(inv);
   if (inv.verb == "delete") return run_delete(inv);
   if (inv.verb == "exec") return run_exec(inv);
+  if (inv.verb == "features") return run_features(inv);
   hand_over();
 }

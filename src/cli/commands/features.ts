@@ -1,4 +1,5 @@
-import { native } from '../../native/binding';
+import { addonPath, native } from '../../native/binding';
+import { writeFeaturesCache } from '../features-cache';
 import { gatherIntelRdtFacts } from '../../plan/intel-rdt-host';
 import { gatherLsmFacts } from '../../plan/lsm-host';
 import { IDMAP_MOUNT_OPTIONS } from '../../plan/idmap-mounts';
@@ -135,8 +136,10 @@ export function hostFeatureFacts(): FeatureFacts {
   };
 }
 
-export async function run(_p: ParsedCommand, _ctx: CommandContext): Promise<number> {
+export async function run(_p: ParsedCommand, ctx: CommandContext): Promise<number> {
   const features = buildFeatures(hostFeatureFacts(), { ocirt: VERSION, spec: SPEC_VERSION });
-  process.stdout.write(`${JSON.stringify(features, null, 4)}\n`);
+  const text = `${JSON.stringify(features, null, 4)}\n`;
+  process.stdout.write(text);
+  writeFeaturesCache(ctx.root, text, addonPath());
   return 0;
 }
