@@ -160,6 +160,14 @@ describe.skipIf(!isRoot)('missing executable (needs root)', () => {
     expectNothingCreated(id);
   });
 
+  it('an absolute path to a file that is not executable fails create with "permission denied"', () => {
+    const { id, r } = createWith(null, undefined, ['/etc/passwd']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('exec: "/etc/passwd": permission denied');
+    expect(lines(r.stderr)).toHaveLength(1);
+    expectNothingCreated(id);
+  });
+
   it('a directory as args[0] is refused', () => {
     const { id, r } = createWith(null, undefined, ['/etc']);
     expect(r.status).not.toBe(0);

@@ -24,6 +24,9 @@ std::string find_executable(const PlanProcess& p) {
     struct stat st;
     if (stat(name.c_str(), &st) != 0) die_message("exec: \"" + name + "\": stat " + name + ": no such file or directory", name);
     if (S_ISDIR(st.st_mode)) die_message("exec: \"" + name + "\": is a directory", name);
+    // At create, as runc: a start-time execve failure would reach engines only as the
+    // container's exit status, where they map "permission denied" to 126.
+    if (access(name.c_str(), X_OK) != 0) die_message("exec: \"" + name + "\": permission denied", name);
     return name;
   }
   size_t start = 0;
