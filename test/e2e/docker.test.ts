@@ -10,10 +10,13 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowedList, binaries, describeNeeds, host, itNeeds } from '../helpers/host-capabilities';
 import { runtimesUnderTest, type Result, type Runtime } from './engines';
-import { PrivateDockerd, runAsync, untilAsync } from './private-dockerd';
+import { PrivateDockerd } from './private-dockerd';
+import { runAsync, untilAsync } from './run-async';
+import { sideBySide as eachRuntime } from './side-by-side';
 
 const IMAGE = 'ocirt-e2e-busybox:latest';
 const RUNTIMES = runtimesUnderTest();
+const sideBySide = (scenario: (rt: Runtime) => Promise<void>) => eachRuntime(RUNTIMES, scenario);
 const needs = [host.root, binaries('dockerd', 'docker', 'containerd', 'containerd-shim-runc-v2', 'docker-init', 'runc')];
 const describeDocker = describeNeeds(...needs);
 
@@ -55,26 +58,6 @@ function withTty(args: string[], typed: string): Promise<Result> {
     timeoutMs: 120_000,
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: dockerd!.dir, TYPED: typed, CMD: cmd },
   });
-}
-
-/**
- * Runs the scenario with every runtime under test, each to its end; fails with every
- * runtime's failure, and says when ocirt failed where runc passed.
- */
-async function sideBySide(scenario: (rt: Runtime) => void | Promise<void>): Promise<void> {
-  const failed: string[] = [];
-  const messages: string[] = [];
-  for (const rt of RUNTIMES) {
-    try {
-      await scenario(rt);
-    } catch (e) {
-      failed.push(rt.name);
-      messages.push(`[${rt.name}] ${(e as Error).message}`);
-    }
-  }
-  if (failed.length === 0) return;
-  const verdict = failed.length === 1 && failed[0] === 'ocirt' && RUNTIMES.some((r) => r.name === 'runc') ? 'ocirt failed where runc passed' : `failed with ${failed.join(' and ')}`;
-  throw new Error(`${verdict}\n${messages.join('\n\n')}`);
 }
 
 /** `docker run --rm --network none --runtime NAME FLAGS IMAGE sh -c SCRIPT`. */

@@ -11,6 +11,7 @@ import { expect } from 'vitest';
 import { makeBusyboxRootfs } from '../helpers/busybox-rootfs';
 import { cgroupMounts } from '../helpers/host-capabilities';
 import { run, until, which, type Result, type Runtime } from './engines';
+import { runAsync, untilAsync } from './run-async';
 
 /**
  * Debian's docker CLI (docker.io, as dockerd): a machine may have another `docker`
@@ -222,41 +223,6 @@ export class PrivateDockerd {
     }
     return pids;
   }
-}
-
-/**
- * Runs a command to completion without blocking the event loop (a file of many long
- * docker calls would otherwise starve vitest's worker channel), bounded.
- */
-export function runAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 60_000);
-    child.on('error', (e) => (stderr += `\n${e.message}`));
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr: timedOut ? `${stderr}\n${cmd} timed out after ${opts.timeoutMs ?? 60_000} ms` : stderr });
-    });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
-  });
-}
-
-/** Polls until check() resolves true, at most limitMs (not a timing assertion). */
-export async function untilAsync(check: () => Promise<boolean>, limitMs = 30_000): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return check();
 }
 
 function spawnLogged(cmd: string, args: string[], logFile: string): ChildProcess {

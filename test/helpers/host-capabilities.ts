@@ -331,6 +331,7 @@ export function libseccompKnows(arch: string): boolean {
 /** Debian's package for each binary the suite runs, for the skip reason and .ci/run. */
 const PACKAGE_OF: Record<string, string> = {
   podman: 'podman', conmon: 'conmon', containerd: 'containerd', ctr: 'containerd', 'containerd-shim-runc-v2': 'containerd',
+  dockerd: 'docker.io', docker: 'docker.io', 'docker-init': 'docker.io', buildah: 'buildah',
   runc: 'runc', newuidmap: 'uidmap', newgidmap: 'uidmap', useradd: 'passwd', userdel: 'passwd', setpriv: 'util-linux',
   ip: 'iproute2', ps: 'procps', ipcmk: 'util-linux', ipcrm: 'util-linux', unshare: 'util-linux', script: 'bsdutils',
   'qemu-system-x86_64': 'qemu-system-x86', python3: 'python3', gcc: 'build-essential',
