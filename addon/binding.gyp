@@ -25,7 +25,8 @@
         "src/napi/mount_setattr_probe.cc",
         "src/napi/systemd_bus.cc",
         "src/napi/prlimit.cc",
-        "src/napi/notify_socket.cc"
+        "src/napi/notify_socket.cc",
+        "src/napi/spawn_process.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

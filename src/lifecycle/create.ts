@@ -1,9 +1,6 @@
-import { spawn, type StdioOptions } from 'node:child_process';
 import * as path from 'node:path';
-import type { Socket } from 'node:net';
 import type { CgroupDriver } from '../cgroups/driver';
 import { type CgroupManager, newCgroupDriver } from '../cgroups/select-driver';
-import { initExecutablePath } from '../native/binding';
 import { OcirtError } from '../native/error';
 import { compilePlan } from '../plan/from-spec';
 import { gatherHostFacts } from '../plan/host-facts';
@@ -39,6 +36,7 @@ import { handOverSeccompListener } from './seccomp-notify';
 import { sendToConsoleSocket } from './console-socket';
 import { checkPreservedFds } from './exec-fds';
 import { saveContainerConfig } from './exec-config';
+import { spawnInit } from './init-process';
 import { compileExecTemplate, processAttributesOf, sameUserNamespace, writeExecTemplate } from './exec-template';
 import { readCapBounding, readCapLastCap } from '../plan/capability-host';
 import { closeQuietly, TerminalChannel } from './terminal-channel';
@@ -257,36 +255,30 @@ async function runInit(
   onInitPid: (pid: number) => Promise<void>,
   onBootstrapPid: (pid: number) => void,
 ): Promise<void> {
-  const preserved = Array.from({ length: plan.preserveFds }, (_, i) => 3 + i);
-  const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...preserved, 'pipe'];
   const terminal = plan.terminal ? TerminalChannel.open() : undefined;
-  if (terminal) stdio.push(terminal.child);
-  let child;
+  let init;
   try {
-    child = spawn(initExecutablePath(), [String(3 + plan.preserveFds)], { stdio, env: {} });
+    init = spawnInit(plan.preserveFds, [], terminal ? [terminal.child] : []);
   } finally {
     terminal?.closeChildEnd();
   }
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const child = { pid: init.pid };
+  const exited = init.exited.then((r) => r.code, () => null);
   // The bootstrap killed before it reported the init's pid: the init (if forked) still
   // holds the sync socket open, so the channel alone would wait for ever.
   const bootstrapDied = new Promise<'bootstrap-died'>((resolve) =>
-    child.on('exit', (code, signal) => {
+    init.exited.then(({ code, signal }) => {
       if (signal || code) setTimeout(() => resolve('bootstrap-died'), 50);
-    }),
+    }, () => undefined),
   );
   let pidReported = false;
-  const spawnFailed = new Promise<never>((_, reject) =>
-    child.on('error', (err) => reject(OcirtError.fromNode(`start ${initExecutablePath()}`, err))),
-  );
-  if (!child.pid) await spawnFailed;
-  onBootstrapPid(child.pid!);
-  const channel = new SyncChannel(child.stdio[3 + plan.preserveFds] as Socket);
+  onBootstrapPid(child.pid);
+  const channel = new SyncChannel(init.sync);
   const freezer = watchFrozenCgroup(cgroups);
   try {
     // The init joins its cgroup before it creates anything, so every process it forks,
     // and a new cgroup namespace, start there.
-    cgroups.join(child.pid!);
+    cgroups.join(child.pid);
     channel.send({ type: 'plan', plan });
     // "nsexec container setup", "child process in init()" and "init: closing the pipe
     // to signal completion" name runc's matching stages: runc's debug tests look for them.
@@ -300,7 +292,7 @@ async function runInit(
       annotations: record.annotations,
     });
     for (;;) {
-      const m = await Promise.race(pidReported ? [channel.next(), spawnFailed, freezer.frozen] : [channel.next(), spawnFailed, bootstrapDied, freezer.frozen]);
+      const m = await Promise.race(pidReported ? [channel.next(), freezer.frozen] : [channel.next(), bootstrapDied, freezer.frozen]);
       if (m instanceof Error) throw m;
       if (m === 'bootstrap-died') {
         throw new OcirtError('the container\'s bootstrap process was killed before it reported the init');
@@ -313,7 +305,7 @@ async function runInit(
         case 'error':
           throw initError(record.id, m);
         case 'idmap':
-          writeIdMaps(child.pid!, spec, idMaps);
+          writeIdMaps(child.pid, spec, idMaps);
           opts.debug?.(`ocirt-init[${child.pid}]: user namespace made; id maps written: uid ${idMapText(spec.linux?.uidMappings)} gid ${idMapText(spec.linux?.gidMappings)}`);
           channel.send({ type: 'ack' });
           break;

@@ -1,9 +1,8 @@
-import { spawn, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
-import type { Socket } from 'node:net';
 import { openCgroupDriver } from '../cgroups/select-driver';
 import { type SubCgroupPaths, subCgroupDirs } from '../cgroups/sub-cgroup';
-import { initExecutablePath, native } from '../native/binding';
+import { native } from '../native/binding';
+import { spawnInit } from './init-process';
 import { OcirtError } from '../native/error';
 import { readCapBounding, readCapLastCap } from '../plan/capability-host';
 import { loadContainerConfig } from './exec-config';
@@ -115,17 +114,11 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   let startTime = '';
   let exited: Promise<number | null> | undefined;
   try {
-    const preserved = Array.from({ length: opts.preserveFds }, (_, i) => 3 + i);
-    const stdio: StdioOptions = ['inherit', 'inherit', 'inherit', ...preserved, 'pipe'];
-    if (channel) stdio.push(channel.child);
-    const child = spawn(initExecutablePath(), [String(3 + opts.preserveFds), 'exec'], { stdio, env: {} });
+    const init = spawnInit(opts.preserveFds, ['exec'], channel ? [channel.child] : []);
     channel?.closeChildEnd();
-    exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const spawnFailed = new Promise<never>((_, reject) =>
-      child.on('error', (err) => reject(OcirtError.fromNode(`start ${initExecutablePath()}`, err))),
-    );
-    if (!child.pid) await spawnFailed;
-    const sync = new SyncChannel(child.stdio[3 + opts.preserveFds] as Socket);
+    const child = { pid: init.pid };
+    exited = init.exited.then((r) => r.code, () => null);
+    const sync = new SyncChannel(init.sync);
     let execed = false;
     // The process may ask for its rlimits before its parent has reported its pid.
     let rlimitsAsked = false;
@@ -136,15 +129,15 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     };
     try {
       // execCPUAffinity.initial: before the process is in the container's cgroup.
-      if (plan.cpuAffinity?.initial) native().setCpuAffinity(child.pid!, plan.cpuAffinity.initial);
+      if (plan.cpuAffinity?.initial) native().setCpuAffinity(child.pid, plan.cpuAffinity.initial);
       // In the container's cgroup before it joins anything: the process forks there.
-      cgroup.join(child.pid!, opts.subCgroups, record.pid);
+      cgroup.join(child.pid, opts.subCgroups, record.pid);
       sync.send({ type: 'exec', plan });
       // "nsexec container setup", "child process in init()" and "setns_init: about to exec"
       // name runc's matching stages: runc's exec debug test looks for them, as create's do.
       opts.debug?.(`ocirt-init[${child.pid}]: nsexec container setup: exec helper spawned, in cgroup ${cgroupSummary(record.cgroup)}, plan sent`);
       for (;;) {
-        const m = await Promise.race([sync.next(), spawnFailed]);
+        const m = await sync.next();
         if (m === null) break;
         if (m.type === 'error') throw initError(opts.id, m);
         if (m.type === 'pid') {

@@ -7,6 +7,12 @@ export interface NativeBinding {
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   waitForExit(pid: number): Promise<{ code: number | null; signal: number | null }>;
+  /**
+   * posix_spawn of path: fds[i] becomes the child's fd i (-1: none), every other fd
+   * closed, an empty environment, default signal dispositions. Returns the pid; the
+   * child is waited for with waitForExit, not by libuv.
+   */
+  spawnProcess(path: string, args: string[], fds: number[]): number;
   /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW). */
   detachMount(path: string): void;
   /**

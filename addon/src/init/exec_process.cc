@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <vector>
@@ -43,10 +44,16 @@ std::string find_executable(const PlanProcess& p) {
   die_message("exec: \"" + name + "\": executable file not found in $PATH", name);
 }
 
+// The raw call: glibc's sigaction refuses its internal signals (32 and 33), and its
+// posix_spawn leaves them ignored in the child (the runtime spawns ocirt-init so).
 void reset_signals() {
-  struct sigaction dfl = {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
+  struct {
+    void* handler;
+    unsigned long flags;
+    void* restorer;
+    unsigned long mask;
+  } dfl = {};  // SIG_DFL
+  for (int sig = 1; sig < NSIG; sig++) syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);

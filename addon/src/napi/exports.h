@@ -17,4 +17,5 @@ void register_systemd_bus(Napi::Env env, Napi::Object exports);
 void register_prlimit(Napi::Env env, Napi::Object exports);
 void register_mount_setattr_probe(Napi::Env env, Napi::Object exports);
 void register_notify_socket(Napi::Env env, Napi::Object exports);
+void register_spawn_process(Napi::Env env, Napi::Object exports);
 }  // namespace ocirt
