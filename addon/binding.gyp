@@ -26,7 +26,8 @@
         "src/napi/systemd_bus.cc",
         "src/napi/prlimit.cc",
         "src/napi/notify_socket.cc",
-        "src/napi/spawn_process.cc"
+        "src/napi/spawn_process.cc",
+        "src/napi/criu_transport.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "src"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

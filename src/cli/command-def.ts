@@ -46,5 +46,5 @@ export const GLOBAL_OPTIONS: OptionDef[] = [
   { name: 'systemd-cgroup', description: 'use the systemd cgroup driver (cgroupsPath slice:prefix:name)' },
   { name: 'cgroup-manager', value: 'cgroupfs|systemd|disabled', description: 'cgroup driver' },
   { name: 'rootless', value: 'true|false|auto', description: 'rootless mode (default auto)' },
-  { name: 'criu', value: 'path', description: 'accepted for runc compatibility; checkpointing is not supported', hidden: true },
+  { name: 'criu', value: 'path', description: 'the criu binary that checkpoint and restore run (default: criu in PATH, /usr/sbin, /sbin)' },
 ];

@@ -10,6 +10,8 @@ export interface Globals {
   systemdCgroup: boolean;
   cgroupManager?: CgroupManager;
   rootless?: string;
+  /** --criu: the CRIU binary for checkpoint/restore. */
+  criu?: string;
   help: boolean;
   version: boolean;
 }
@@ -48,6 +50,7 @@ export function parseGlobals(argv: string[]): { globals: Globals; verb?: string;
     }
     switch (name) {
       case 'root': g.root = String(value); break;
+      case 'criu': g.criu = String(value); break;
       case 'log': g.log = String(value); break;
       case 'log-format':
         if (value !== 'text' && value !== 'json') throw new UsageError(`--log-format must be text or json, not ${JSON.stringify(value)}`);

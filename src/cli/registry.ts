@@ -37,6 +37,8 @@ export const COMMANDS: Record<string, () => CommandModule> = {
   events: () => loadCommand('events'),
   exec: () => loadCommand('exec'),
   features: () => loadCommand('features'),
+  checkpoint: () => loadCommand('checkpoint'),
+  restore: () => loadCommand('restore'),
 };
 
 export const VERSION = '0.1.0';

@@ -19,6 +19,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   ocirt::register_mount_setattr_probe(env, exports);
   ocirt::register_notify_socket(env, exports);
   ocirt::register_spawn_process(env, exports);
+  ocirt::register_criu_transport(env, exports);
   return exports;
 }
 

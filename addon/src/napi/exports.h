@@ -18,4 +18,5 @@ void register_prlimit(Napi::Env env, Napi::Object exports);
 void register_mount_setattr_probe(Napi::Env env, Napi::Object exports);
 void register_notify_socket(Napi::Env env, Napi::Object exports);
 void register_spawn_process(Napi::Env env, Napi::Object exports);
+void register_criu_transport(Napi::Env env, Napi::Object exports);
 }  // namespace ocirt
