@@ -321,6 +321,18 @@ export const host = {
   }),
   runc: installed('runc', 'runc', () => which('runc') !== undefined),
   idMapHelpers: installed('newuidmap/newgidmap', 'uidmap', () => which('newuidmap') !== undefined && which('newgidmap') !== undefined),
+  criu: installed('criu', 'criu', () => which('criu') !== undefined),
+  /**
+   * CRIU itself works on this kernel (`criu check`). Debian 12's criu 3.17 does not on
+   * newer kernels (6.18 here: "vdso: Failed to fill self vdso symtable"); the VM guest's
+   * 6.1 kernel runs it (test/vm/criu-guest.test.ts).
+   */
+  criuWorks: once(() => {
+    const r = spawnSync(which('criu') ?? 'criu', ['check'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0) return undefined;
+    const first = `${r.stderr ?? ''}${r.stdout ?? ''}`.split('\n').find((l) => /Error/.test(l))?.replace(/^Error \([^)]*\):\s*/, '');
+    return `criu cannot run on this kernel (criu check: ${first?.trim() || (r.error?.message ?? `exit status ${r.status}`)})`;
+  }),
 };
 
 /** Whether this build's libseccomp knows an architecture (libseccomp 2.6 added m68k, sh and loongarch64). */

@@ -90,6 +90,10 @@ void wait_for_start(int fifo_fd) {
 void run_init(int sync_fd, const Plan& plan, int fifo_fd, const std::vector<int>& source_fds) {
   set_stage("init");
   umask(0);
+  // A session of its own, as runc's init (nsexec stage-2): CRIU refuses to dump a
+  // container whose session leader is outside its pid namespace. With a terminal,
+  // setup_terminal makes the session (the pty becomes its controlling terminal).
+  if (!plan.terminal.enabled && setsid() < 0) die_errno("setsid", "");
   JsonValue states = receive_message(sync_fd, "state");
   std::string creating = states["creating"].str();
   std::string created = states["created"].str();

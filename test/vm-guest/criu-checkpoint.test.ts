@@ -1,0 +1,113 @@
+// checkpoint and restore with CRIU, for real: the test VM's Debian 6.1 kernel runs the
+// host's criu (which cannot run on the development host's kernel). Containers run a
+// counter in a bind-mounted directory, so what a restored process does is visible
+// from outside.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TestScope, stateOf } from '../helpers/containers';
+import { requireV2Guest } from './cgroup-v2-helpers';
+import { COUNTER, count, dataBundle, loadCriuModules, ocirtPiped, sleep, until, type Piped } from './criu-helpers';
+
+requireV2Guest();
+const scope = new TestScope();
+const pipes: Piped[] = [];
+beforeAll(() => loadCriuModules());
+afterEach(() => {
+  scope.reset();
+  for (const p of pipes.splice(0)) p.close();
+});
+afterAll(() => {
+  expect(scope.finish()).toEqual([]);
+});
+
+function expectOk(r: { status: number | null; stderr: string }): void {
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+}
+
+async function runDetached(id: string, bundle: string): Promise<void> {
+  const r = await ocirtPiped(scope.root, ['run', '-d', '--bundle', bundle, id]);
+  pipes.push(r);
+  expectOk(r);
+}
+
+async function restoreDetached(id: string, bundle: string, images: string, extra: string[] = []): Promise<Piped> {
+  const r = await ocirtPiped(scope.root, ['restore', '-d', '--image-path', images, '--bundle', bundle, ...extra, id]);
+  pipes.push(r);
+  return r;
+}
+
+describe('checkpoint and restore with CRIU (in the VM)', () => {
+  it('a counter checkpointed stops and is deleted; restored, it goes on counting from where it was', async () => {
+    const id = scope.id('ckpt');
+    const b = dataBundle(scope, ['sh', '-c', COUNTER]);
+    await runDetached(id, b.dir);
+    expect(await until(() => count(b.data) >= 3)).toBe(true);
+    const images = path.join(scope.scratch('ocirt-criu-img-'), 'images');
+    expectOk(scope.ocirt(['checkpoint', '--image-path', images, id]));
+    expect(fs.existsSync(path.join(images, 'inventory.img'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(images, 'descriptors.json'), 'utf8'))).toEqual([
+      expect.stringMatching(/^pipe:\[\d+\]$/),
+      expect.stringMatching(/^pipe:\[\d+\]$/),
+      expect.stringMatching(/^pipe:\[\d+\]$/),
+    ]);
+    // gone: no state, and the counter no longer moves
+    expect(scope.ocirt(['state', id]).stderr).toMatch(/does not exist/);
+    const saved = count(b.data);
+    await sleep(1500);
+    expect(count(b.data)).toBe(saved);
+
+    const r = await restoreDetached(id, b.dir, images, ['--pid-file', path.join(b.dir, 'pid')]);
+    expectOk(r);
+    const st = stateOf(scope.root, id);
+    expect(st.status).toBe('running');
+    expect(Number(fs.readFileSync(path.join(b.dir, 'pid'), 'utf8'))).toBe(st.pid);
+    // the next value written is the one after the saved one (a new process would write 1)
+    expect(await until(() => count(b.data) !== saved)).toBe(true);
+    expect(count(b.data)).toBeGreaterThan(saved);
+    expect(count(b.data)).toBeLessThan(saved + 4);
+    expect(await until(() => count(b.data) > saved + 2)).toBe(true);
+    expectOk(scope.ocirt(['kill', id, 'KILL']));
+    expect(await until(() => stateOf(scope.root, id).status === 'stopped')).toBe(true);
+    expectOk(scope.ocirt(['delete', id]));
+  });
+
+  it('--leave-running: the container runs on; the image restores under another id', async () => {
+    const id = scope.id('ckpt');
+    const b = dataBundle(scope, ['sh', '-c', COUNTER]);
+    await runDetached(id, b.dir);
+    expect(await until(() => count(b.data) >= 2)).toBe(true);
+    const images = path.join(scope.scratch('ocirt-criu-img-'), 'images');
+    expectOk(scope.ocirt(['checkpoint', '--leave-running', '--image-path', images, id]));
+    expect(stateOf(scope.root, id).status).toBe('running');
+    const after = count(b.data);
+    expect(await until(() => count(b.data) > after + 2)).toBe(true);
+    expectOk(scope.ocirt(['delete', '--force', id]));
+
+    const other = scope.id('restored');
+    expectOk(await restoreDetached(other, b.dir, images));
+    expect(stateOf(scope.root, other).status).toBe('running');
+    expect(stateOf(scope.root, other).id).toBe(other);
+    const back = count(b.data);
+    expect(await until(() => count(b.data) > back + 2)).toBe(true);
+    expectOk(scope.ocirt(['delete', '--force', other]));
+  });
+
+  it('--pre-dump, then a dump with --parent-path: the container runs after the pre-dump and restores from the pair', async () => {
+    const id = scope.id('ckpt');
+    const b = dataBundle(scope, ['sh', '-c', COUNTER]);
+    await runDetached(id, b.dir);
+    expect(await until(() => count(b.data) >= 2)).toBe(true);
+    const base = scope.scratch('ocirt-criu-img-');
+    expectOk(scope.ocirt(['checkpoint', '--pre-dump', '--image-path', path.join(base, 'pre'), id]));
+    expect(stateOf(scope.root, id).status).toBe('running');
+    expect(fs.readdirSync(path.join(base, 'pre')).some((f) => f.startsWith('pagemap-'))).toBe(true);
+    expectOk(scope.ocirt(['checkpoint', '--image-path', path.join(base, 'final'), '--parent-path', '../pre', id]));
+    expect(scope.ocirt(['state', id]).stderr).toMatch(/does not exist/);
+    const saved = count(b.data);
+    expectOk(await restoreDetached(id, b.dir, path.join(base, 'final')));
+    expect(await until(() => count(b.data) > saved + 2)).toBe(true);
+    expectOk(scope.ocirt(['delete', '--force', id]));
+  });
+});
