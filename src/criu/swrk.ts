@@ -78,7 +78,8 @@ export async function criuRequest(req: CriuReq, opts: SwrkOptions): Promise<Swrk
 }
 
 function criuFailure(type: number, resp: CriuResp): OcirtError {
-  const detail = resp.crErrmsg ? `: ${resp.crErrmsg}` : '';
+  const message = resp.crErrmsg?.replace(/\s+/g, ' ').trim();
+  const detail = message ? `: ${message}` : '';
   if (resp.crErrno) return OcirtError.fromSys(`criu ${typeName(type)} failed${detail}`, { errno: resp.crErrno, syscall: `criu ${typeName(type)}` });
   return new OcirtError(`criu ${typeName(type)} failed${detail}`);
 }

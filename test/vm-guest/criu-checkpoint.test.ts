@@ -11,12 +11,8 @@ import { COUNTER, count, dataBundle, loadCriuModules, ocirtPiped, sleep, until, 
 
 requireV2Guest();
 const scope = new TestScope();
-const pipes: Piped[] = [];
 beforeAll(() => loadCriuModules());
-afterEach(() => {
-  scope.reset();
-  for (const p of pipes.splice(0)) p.close();
-});
+afterEach(() => scope.reset());
 afterAll(() => {
   expect(scope.finish()).toEqual([]);
 });
@@ -27,15 +23,11 @@ function expectOk(r: { status: number | null; stderr: string }): void {
 }
 
 async function runDetached(id: string, bundle: string): Promise<void> {
-  const r = await ocirtPiped(scope.root, ['run', '-d', '--bundle', bundle, id]);
-  pipes.push(r);
-  expectOk(r);
+  expectOk(ocirtPiped(scope.root, ['run', '-d', '--bundle', bundle, id]));
 }
 
 async function restoreDetached(id: string, bundle: string, images: string, extra: string[] = []): Promise<Piped> {
-  const r = await ocirtPiped(scope.root, ['restore', '-d', '--image-path', images, '--bundle', bundle, ...extra, id]);
-  pipes.push(r);
-  return r;
+  return ocirtPiped(scope.root, ['restore', '-d', '--image-path', images, '--bundle', bundle, ...extra, id]);
 }
 
 describe('checkpoint and restore with CRIU (in the VM)', () => {

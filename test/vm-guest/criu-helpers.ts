@@ -1,7 +1,7 @@
 // Shared by the checkpoint/restore guest tests: containers whose stdio are pipes (CRIU
 // restores a pipe onto the restoring ocirt's own fds, as runc's descriptors.json says),
 // a counter process writing into a bind-mounted host directory, and waiting on it.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../src/spec/types';
@@ -11,39 +11,33 @@ import { OCIRT } from '../helpers/ocirt-cli';
 export interface Piped {
   status: number | null;
   stderr: string;
-  /** What the container wrote to its stdout pipe so far. */
-  output(): string;
-  /** Closes ocirt's ends of the pipes (the container keeps its own). */
-  close(): void;
 }
 
-/**
- * ocirt ARGS with stdin, stdout and stderr pipes, resolved when ocirt exits (not when the
- * pipes close: a detached container holds them).
+/*
+ * Node gives a child socket pairs for 'pipe' stdio, which CRIU sees as external unix
+ * sockets (and refuses without --ext-unix-sk); an engine's are pipes (conmon's, the
+ * shim's). Python's subprocess makes real pipes: it runs ocirt with three, waits for
+ * ocirt (not for the pipes, which a detached container keeps) and reports its status
+ * and what it wrote to stderr.
  */
-export function ocirtPiped(root: string, args: string[]): Promise<Piped> {
-  const child = spawn(OCIRT, ['--root', root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve) =>
-    child.on('exit', (status) => {
-      // stderr of ocirt itself is complete once it exited and its own writes were read
-      setTimeout(() => resolve({
-        status,
-        get stderr() {
-          return err;
-        },
-        output: () => out,
-        close: () => {
-          child.stdin.destroy();
-          child.stdout.destroy();
-          child.stderr.destroy();
-        },
-      }), 100);
-    }),
-  );
+const PIPED = `
+import fcntl, json, os, subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+code = p.wait()
+fd = p.stderr.fileno()
+fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+try:
+    err = os.read(fd, 65536)
+except BlockingIOError:
+    err = b''
+print(json.dumps({'status': code, 'stderr': err.decode()}))
+`;
+
+/** ocirt ARGS with stdin, stdout and stderr pipes (see PIPED). */
+export function ocirtPiped(root: string, args: string[]): Piped {
+  const r = spawnSync('python3', ['-c', PIPED, OCIRT, '--root', root, ...args], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`python3 wrapper failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Piped;
 }
 
 export const COUNTER = 'i=0; while true; do i=$((i+1)); echo $i > /data/count.tmp; mv /data/count.tmp /data/count; sleep 0.2; done';
