@@ -16,6 +16,7 @@ function facts(over: Partial<FeatureFacts> = {}): FeatureFacts {
     resctrl: false,
     systemdBus: true,
     mountSetattr: { supported: true, nosymfollow: true },
+    criu: '/usr/sbin/criu',
     ...over,
   };
 }
@@ -84,6 +85,11 @@ describe('ocirt features', () => {
     expect(f.linux.selinux.enabled).toBe(true);
     expect(f.linux.intelRdt).toEqual({ enabled: true, schemata: true, monitoring: true });
     expect(f.annotations).toMatchObject({ 'org.ocirt.host.apparmor': 'enabled', 'org.ocirt.host.selinux': 'disabled', 'org.ocirt.host.resctrl': 'absent' });
+  });
+
+  it('checkpoint/restore: done with CRIU, and which CRIU this host has (or none)', () => {
+    expect(buildFeatures(facts(), VERSION).annotations).toMatchObject({ 'org.ocirt.checkpoint': 'criu', 'org.ocirt.host.criu': '/usr/sbin/criu' });
+    expect(buildFeatures(facts({ criu: null }), VERSION).annotations['org.ocirt.host.criu']).toBe('absent');
   });
 
   it('reads the host (the kernel here accepts every action)', () => {

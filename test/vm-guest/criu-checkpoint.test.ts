@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestScope, stateOf } from '../helpers/containers';
 import { requireV2Guest } from './cgroup-v2-helpers';
-import { COUNTER, count, dataBundle, loadCriuModules, ocirtPiped, sleep, until, type Piped } from './criu-helpers';
+import { staticProgram } from '../helpers/static-c';
+import { ConsoleListener, PtyClient } from '../integration/terminal-helpers';
+import { COUNTER, count, dataBundle, HOLDER_C, loadCriuModules, ocirtPiped, sleep, until, type Piped } from './criu-helpers';
 
 requireV2Guest();
 const scope = new TestScope();
@@ -101,5 +103,58 @@ describe('checkpoint and restore with CRIU (in the VM)', () => {
     expectOk(await restoreDetached(id, b.dir, path.join(base, 'final')));
     expect(await until(() => count(b.data) > saved + 2)).toBe(true);
     expectOk(scope.ocirt(['delete', '--force', id]));
+  });
+
+  it('open files, a unix socket pair and a pty of its own come back as they were (file offset, data through both)', async () => {
+    const id = scope.id('ckpt');
+    const b = dataBundle(scope, ['/holder']);
+    fs.copyFileSync(staticProgram('criu-holder', HOLDER_C), path.join(b.dir, 'rootfs/holder'));
+    fs.chmodSync(path.join(b.dir, 'rootfs/holder'), 0o755);
+    fs.writeFileSync(path.join(b.data, 'input'), '0123456789'.repeat(10_000));
+    await runDetached(id, b.dir);
+    expect(await until(() => count(b.data) >= 3)).toBe(true);
+    const images = path.join(scope.scratch('ocirt-criu-img-'), 'images');
+    expectOk(scope.ocirt(['checkpoint', '--image-path', images, id]));
+    const saved = count(b.data);
+    expectOk(await restoreDetached(id, b.dir, images));
+    expect(await until(() => count(b.data) > saved + 3)).toBe(true);
+    expect(fs.existsSync(path.join(b.data, 'status')) ? fs.readFileSync(path.join(b.data, 'status'), 'utf8') : 'no failure').toBe('no failure');
+    expect(stateOf(scope.root, id).status).toBe('running');
+    expectOk(scope.ocirt(['delete', '--force', id]));
+  });
+
+  it('a container with a terminal: checkpointed with its pty master outside, restored with a new one sent to --console-socket', async () => {
+    const id = scope.id('ckpt');
+    const b = dataBundle(scope, ['sh', '-c', 'while read line; do echo "got:$line"; done'], (s) => {
+      s.process!.terminal = true;
+    });
+    const sockets = scope.scratch('ocirt-criu-console-');
+    const listener = new ConsoleListener(sockets);
+    let first: PtyClient | undefined;
+    let second: PtyClient | undefined;
+    try {
+      expectOk(scope.ocirt(['run', '-d', '--console-socket', listener.path, '--bundle', b.dir, id]));
+      first = new PtyClient(listener.receive().fd);
+      first.write('before\n');
+      await first.waitFor('got:before', 60_000);
+      const images = path.join(scope.scratch('ocirt-criu-img-'), 'images');
+      expectOk(scope.ocirt(['checkpoint', '--image-path', images, id]));
+      first.close();
+      first = undefined;
+      // without a console socket the terminal has nowhere to go: refused, nothing made
+      const refused = scope.ocirt(['restore', '-d', '--image-path', images, '--bundle', b.dir, id]);
+      expect(refused.stderr).toBe(`ocirt: restore ${id}: the container has a terminal (process.terminal): restore needs --console-socket\n`);
+      expect(fs.existsSync(path.join(scope.root, id))).toBe(false);
+      expectOk(scope.ocirt(['restore', '-d', '--console-socket', listener.path, '--image-path', images, '--bundle', b.dir, id]));
+      second = new PtyClient(listener.receive().fd);
+      second.write('after\n');
+      await second.waitFor('got:after', 60_000);
+      expect(stateOf(scope.root, id).status).toBe('running');
+      expectOk(scope.ocirt(['delete', '--force', id]));
+    } finally {
+      first?.close();
+      second?.close();
+      listener.close();
+    }
   });
 });

@@ -76,3 +76,55 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function loadCriuModules(): void {
   for (const m of ['nfnetlink', 'nf_tables']) spawnSync('modprobe', [m]);
 }
+
+/**
+ * A process holding what CRIU must bring back as it was: a file open at an offset
+ * (/data/input, read one byte a round), a connected unix socket pair and a pty pair of
+ * its own. Each round it checks all three still work, then writes the round to
+ * /data/count; a check that fails writes why to /data/status and exits 1.
+ */
+export const HOLDER_C = `
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+static void fail(const char *why, long round) {
+  FILE *f = fopen("/data/status", "w");
+  if (f) { fprintf(f, "FAIL round %ld: %s\\n", round, why); fclose(f); }
+  exit(1);
+}
+
+int main(void) {
+  int file = open("/data/input", O_RDONLY);
+  if (file < 0) fail("open /data/input", 0);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) fail("socketpair", 0);
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) fail("posix_openpt", 0);
+  int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+  if (slave < 0) fail("open pty slave", 0);
+  struct termios t;
+  tcgetattr(slave, &t);
+  cfmakeraw(&t);
+  tcsetattr(slave, TCSANOW, &t);
+  for (long round = 1;; round++) {
+    char c;
+    if (read(file, &c, 1) != 1 || c != (char)('0' + (round - 1) % 10)) fail("file offset", round);
+    long got = 0;
+    if (write(sv[0], &round, sizeof round) != sizeof round || read(sv[1], &got, sizeof got) != sizeof got || got != round) fail("socket pair", round);
+    char p = (char)('a' + round % 26), q = 0;
+    if (write(master, &p, 1) != 1 || read(slave, &q, 1) != 1 || q != p) fail("pty", round);
+    FILE *f = fopen("/data/count.tmp", "w");
+    if (!f) fail("write count", round);
+    fprintf(f, "%ld\\n", round);
+    fclose(f);
+    rename("/data/count.tmp", "/data/count");
+    usleep(200000);
+  }
+}
+`;
