@@ -202,7 +202,7 @@ export async function restoreContainer(opts: RestoreOptions): Promise<number> {
     throw err;
   } finally {
     if (mounted) unmountQuietly(criuRoot);
-    fs.rmSync(criuRoot, { force: true, recursive: false });
+    removeEmptyDir(criuRoot);
     closeFd(imagesDir);
     closeFd(workDir);
     for (const fd of nsFds) closeFd(fd);
@@ -274,6 +274,14 @@ function hasSymlink(rootfs: string, dir: string): boolean {
     if (st.isSymbolicLink()) return true;
   }
   return false;
+}
+
+function removeEmptyDir(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // not made, or already removed with the state directory
+  }
 }
 
 function unmountQuietly(dir: string): void {

@@ -7,8 +7,9 @@ import { defineGuestSuite } from './guest-suite';
 import { PROJECT_DIR } from './run-vm';
 
 // Guest files that need the VM for something else than cgroup v2 (root with every
-// capability, the kernel's default limits) and run in the same boot.
-const ALSO = ['rlimits-userns.test.ts'];
+// capability, the kernel's default limits; a kernel Debian's criu runs on) and run in
+// the same boot.
+const ALSO = ['rlimits-userns.test.ts', 'criu-checkpoint.test.ts'];
 
 const files = fs
   .readdirSync(path.join(PROJECT_DIR, 'test/vm-guest'))
