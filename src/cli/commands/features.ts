@@ -1,4 +1,3 @@
-import { locateCriu } from '../../criu/locate';
 import { addonPath, native } from '../../native/binding';
 import { writeFeaturesCache } from '../features-cache';
 import { gatherIntelRdtFacts } from '../../plan/intel-rdt-host';
@@ -64,8 +63,6 @@ export interface FeatureFacts {
   systemdBus: boolean;
   /** What this kernel's mount_setattr(2) takes: the recursive mount attributes (rro...) need it. */
   mountSetattr: MountSetattrSupport;
-  /** The CRIU binary checkpoint/restore would run, or null when there is none. */
-  criu: string | null;
 }
 
 /**
@@ -82,9 +79,9 @@ export function buildFeatures(facts: FeatureFacts, version: { ocirt: string; spe
     'org.ocirt.host.apparmor': facts.apparmor ? 'enabled' : 'disabled',
     'org.ocirt.host.selinux': facts.selinux ? 'enabled' : 'disabled',
     'org.ocirt.host.resctrl': facts.resctrl ? 'mounted' : 'absent',
-    // checkpoint and restore (runc's verbs), with CRIU found at run time
+    // checkpoint and restore (runc's verbs) run CRIU, found when they run (not here:
+    // this text is cached by ocirt-fast, and installing CRIU would not renew it)
     'org.ocirt.checkpoint': 'criu',
-    'org.ocirt.host.criu': facts.criu ?? 'absent',
   };
   if (facts.libseccomp) annotations['io.github.seccomp.libseccomp.version'] = facts.libseccomp.version;
   return {
@@ -139,16 +136,7 @@ export function hostFeatureFacts(): FeatureFacts {
     resctrl: gatherIntelRdtFacts(undefined).mount !== null,
     systemdBus: (n as unknown as { systemdBusBuilt?: () => boolean }).systemdBusBuilt?.() === true,
     mountSetattr: probeMountSetattr(),
-    criu: findCriu(),
   };
-}
-
-function findCriu(): string | null {
-  try {
-    return locateCriu(undefined);
-  } catch {
-    return null;
-  }
 }
 
 export async function run(_p: ParsedCommand, ctx: CommandContext): Promise<number> {
