@@ -12,6 +12,7 @@
         "src/core/fd_send.cc",
         "src/core/unix_socket.cc",
         "src/napi/wait_process.cc",
+        "src/napi/pidfd_wait.cc",
         "src/napi/process_control.cc",
         "src/napi/unmount.cc",
         "src/napi/cgroup_bpf.cc",

@@ -68,7 +68,7 @@ export function loadBundle(bundle: string): LoadedBundle {
   const r = inspectBundle(bundle);
   if (r.problems.length > 0 || !r.spec || !r.rootfs) {
     const text = formatProblems(r.problems, path.join(r.dir, 'config.json'));
-    throw new OcirtError(r.problems.length === 1 ? text : `invalid bundle:\n${text}`);
+    throw new OcirtError(r.problems.length === 1 ? text : `invalid bundle:\n${text}`, { path: path.join(r.dir, 'config.json'), problems: r.problems });
   }
   return { dir: r.dir, spec: r.spec, rootfs: r.rootfs, warnings: r.warnings };
 }

@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import type { StdioSlot } from './stdio';
 import type { CgroupDriver } from '../cgroups/driver';
 import { type CgroupManager, newCgroupDriver } from '../cgroups/select-driver';
 import { OcirtError } from '../native/error';
@@ -78,6 +80,18 @@ export interface CreateOptions {
    * /run/notify/notify.sock, which start/run forward from (notify-socket.ts).
    */
   notifySocket?: string;
+  /**
+   * The container process's stdin, stdout and stderr (default: this process's own, as
+   * the CLI gives them). 'pipe' ones reach `onStdio` as streams.
+   */
+  stdio?: readonly [StdioSlot, StdioSlot, StdioSlot];
+  /**
+   * Told the init's pid and start time as soon as it exists (before any hook runs), e.g.
+   * to pin it for waiting: a create that fails after this kills it.
+   */
+  onInit?: (pid: number, startTime: string) => void;
+  /** Receives the streams of 'pipe' slots (null for the others) once the init is spawned. */
+  onStdio?: (streams: { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null }) => void;
 }
 
 const OCI_VERSION = '1.3.0';
@@ -189,6 +203,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
       record.pid = pid;
       record.initStartTime = readStartTime(pid) ?? '';
       store.write(record);
+      opts.onInit?.(pid, record.initStartTime);
       if (deferredPids) cgroups.update(deferredPids, { warn: opts.warn });
       // The init's namespaces exist; it waits for the state message before its rootfs.
       await moveNetDevices(opts.id, pid, netDevices);
@@ -258,7 +273,7 @@ async function runInit(
   const terminal = plan.terminal ? TerminalChannel.open() : undefined;
   let init;
   try {
-    init = spawnInit(plan.preserveFds, [], terminal ? [terminal.child] : []);
+    init = spawnInit(plan.preserveFds, [], terminal ? [terminal.child] : [], opts.stdio);
   } finally {
     terminal?.closeChildEnd();
   }
@@ -272,6 +287,7 @@ async function runInit(
     }, () => undefined),
   );
   let pidReported = false;
+  opts.onStdio?.({ stdin: init.stdin, stdout: init.stdout, stderr: init.stderr });
   onBootstrapPid(child.pid);
   const channel = new SyncChannel(init.sync);
   const freezer = watchFrozenCgroup(cgroups);

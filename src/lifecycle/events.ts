@@ -1,11 +1,17 @@
 import { watchCgroupEvents } from '../cgroups/event-watch';
 import { openCgroupDriver } from '../cgroups/select-driver';
-import { eventLine, loadForEvents } from './stats';
+import type { CgroupStats } from '../cgroups/stats-types';
+import { loadForEvents } from './stats';
+
+/** An event of `events`: runc's types.Event (stats every interval, each OOM kill). */
+export type ContainerEvent = { type: 'stats'; id: string; data: CgroupStats } | { type: 'oom'; id: string };
 
 export interface EventsOptions {
   /** Milliseconds between stats events. */
   intervalMs: number;
-  write: (line: string) => void;
+  emit: (event: ContainerEvent) => void;
+  /** Ends the stream early (it resolves as when the container is over). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -21,11 +27,15 @@ export function streamEvents(root: string, id: string, opts: EventsOptions): Pro
   let oomEvents = 0;
   return new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
+    let finished = false;
     const finish = () => {
+      if (finished) return;
+      finished = true;
+      opts.signal?.removeEventListener('abort', finish);
       if (timer) clearInterval(timer);
       watch.close();
       const missing = (cgroup.oomKills() ?? killsBefore) - killsBefore - oomEvents;
-      for (let i = 0; i < missing; i++) opts.write(eventLine('oom', id));
+      for (let i = 0; i < missing; i++) opts.emit({ type: 'oom', id });
       resolve();
     };
     let watch: { close(): void };
@@ -33,7 +43,7 @@ export function streamEvents(root: string, id: string, opts: EventsOptions): Pro
       watch = watchCgroupEvents(record.cgroup, {
         oom: () => {
           oomEvents++;
-          opts.write(eventLine('oom', id));
+          opts.emit({ type: 'oom', id });
         },
         gone: () => setImmediate(finish),
       });
@@ -43,10 +53,12 @@ export function streamEvents(root: string, id: string, opts: EventsOptions): Pro
     }
     timer = setInterval(() => {
       try {
-        opts.write(eventLine('stats', id, cgroup.stats()));
+        opts.emit({ type: 'stats', id, data: cgroup.stats() });
       } catch {
         // the cgroup went away between two ticks: the watch ends the stream
       }
     }, opts.intervalMs);
+    if (opts.signal?.aborted) finish();
+    else opts.signal?.addEventListener('abort', finish);
   });
 }

@@ -123,7 +123,7 @@ export function processFromFile(req: ExecFileRequest): Process {
   if (!result.ok) {
     const problems = result.problems.map((p) => ({ ...p, pointer: p.pointer.replace(/^\/process(?=\/|$)/, '') }));
     const text = formatProblems(problems, req.file);
-    throw new OcirtError(problems.length === 1 ? text : `invalid process:\n${text}`, { path: req.file });
+    throw new OcirtError(problems.length === 1 ? text : `invalid process:\n${text}`, { path: req.file, problems });
   }
   return result.spec.process!;
 }

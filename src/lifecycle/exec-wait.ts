@@ -1,6 +1,4 @@
 import * as os from 'node:os';
-import { native } from '../native/binding';
-import { OcirtError } from '../native/error';
 import { signalIfSame } from './signal-process';
 
 /** What a foreground `run` or `exec` passes on to the process it waits for. */
@@ -41,15 +39,6 @@ export class SignalForwarder {
     const pending = this.pending;
     this.pending = [];
     for (const sig of pending) this.forward(sig);
-  }
-
-  /** Waits for the process (ocirt must be its parent or subreaper). */
-  async wait(id: string): Promise<{ code: number | null; signal: number | null }> {
-    try {
-      return await native().waitForExit(this.pid);
-    } catch (err) {
-      throw OcirtError.fromNode(`wait for the process in ${id}`, err);
-    }
   }
 
   stop(): void {

@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import * as fs from 'node:fs';
 import { openCgroupDriver } from '../cgroups/select-driver';
 import { type SubCgroupPaths, subCgroupDirs } from '../cgroups/sub-cgroup';
@@ -10,6 +11,8 @@ import { sameUserNamespace } from './exec-template';
 import { compileExecPlan } from './exec-plan';
 import { ignoredProcessFields, resolveExecProcess, type ExecRequest } from './exec-process';
 import { SignalForwarder } from './exec-wait';
+import { exitCodeOf, ProcessExit, type ExitStatus } from './process-exit';
+import type { StdioSlot } from './stdio';
 import { loadContainer } from './container';
 import { sendToConsoleSocket } from './console-socket';
 import { checkPreservedFds } from './exec-fds';
@@ -41,9 +44,36 @@ export interface ExecOptions {
   ignorePaused?: boolean;
   /** --cgroup: existing sub-cgroups of the container's cgroup the process joins instead. */
   subCgroups?: SubCgroupPaths;
+  /**
+   * The process's stdin, stdout and stderr: this process's own ('inherit', the CLI),
+   * 'pipe' (streams in the result), 'ignore', or an fd / stream to hand over.
+   */
+  stdio?: readonly [StdioSlot, StdioSlot, StdioSlot];
+  /** With a terminal and no console socket: receives the pty master (the caller owns the fd). */
+  onConsole?: (master: number) => void;
+  /** In the foreground with a terminal and no onConsole: proxy it to this process's stdin/stdout (default true: the CLI). */
+  proxyTerminal?: boolean;
+  /** In the foreground: make this process a child subreaper first (the CLI's exec). */
+  subreaper?: boolean;
+  /** In the foreground: pass this process's signals on to the process (the CLI's exec). */
+  forwardSignals?: boolean;
   warn: (message: string) => void;
   /** --debug: told what is done at each stage (absent: nothing is said, or even built). */
   debug?: (message: string) => void;
+}
+
+/** A process `startExec` has started. */
+export interface StartedExec {
+  pid: number;
+  /** Set unless detached: waits for and reaps the process. */
+  exit?: ProcessExit;
+  /** The pty master, when the process has a terminal relayed to this process. */
+  master?: number;
+  /** Forwards signals while the process runs (forwardSignals). */
+  forwarder?: SignalForwarder;
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
 }
 
 const SIGKILL = 9;
@@ -57,6 +87,38 @@ const SIGKILL = 9;
  * (128+N when killed by signal N).
  */
 export async function execProcess(opts: ExecOptions): Promise<number> {
+  const started = await startExec(opts);
+  if (!started.exit) return 0;
+  return exitCodeOf(await waitExec(opts, started));
+}
+
+/**
+ * Waits for a started process (terminal: proxied to this process's stdin/stdout unless
+ * the caller took the master), stops forwarding signals once it is gone.
+ */
+export async function waitExec(opts: Pick<ExecOptions, 'id' | 'debug' | 'onConsole'>, started: StartedExec): Promise<ExitStatus> {
+  let proxy: TerminalProxy | undefined;
+  if (started.master !== undefined && !opts.onConsole) {
+    // With a terminal, SIGWINCH resizes the pty (which signals the process) instead.
+    started.forwarder?.drop('SIGWINCH');
+    proxy = startTerminalProxy(started.master);
+  }
+  let result: ExitStatus;
+  try {
+    result = await started.exit!.wait(`wait for the process in ${opts.id}`);
+  } finally {
+    started.forwarder?.stop();
+    await proxy?.finish();
+  }
+  opts.debug?.(`exec: process pid ${started.pid} exited: ${result.code !== null ? `status ${result.code}` : `signal ${result.signal}`}`);
+  return result;
+}
+
+/**
+ * Starts the process; returns once it has exec'd. Unless detached it is pinned for
+ * waiting (`exit`): this process must then be its subreaper.
+ */
+export async function startExec(opts: ExecOptions): Promise<StartedExec> {
   const { record, status, dir } = loadContainer(opts.root, opts.id);
   if (status === 'stopped') throw new OcirtError('cannot exec in a stopped container');
   if (status === 'creating') throw new OcirtError('cannot exec in a container that is still being created');
@@ -75,7 +137,10 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     for (const f of opts.request.ignored ?? []) opts.warn(`${f} ignored: --process ${opts.request.file} gives the whole process`);
   }
   const terminal = process.terminal === true;
-  checkTerminal({ detach: opts.detach, terminal, consoleSocket: opts.consoleSocket });
+  // The pty master comes back to this process: for onConsole, or to proxy it (the CLI's exec -t).
+  const relayed = !opts.consoleSocket && (opts.onConsole !== undefined || (!opts.detach && opts.proxyTerminal !== false));
+  checkTerminal({ detach: opts.detach && !opts.onConsole, terminal, consoleSocket: opts.consoleSocket });
+  if (terminal && !relayed && !opts.consoleSocket) throw new OcirtError('a process with a terminal needs a console socket or onConsole to take the pty master');
   checkPreservedFds(opts.preserveFds, opts.listenFds);
   const cgroup = openCgroupDriver(record.cgroup);
   if (opts.subCgroups) {
@@ -96,7 +161,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     preserveFds: opts.preserveFds,
     listenFds: opts.listenFds,
     userNamespaceIsOwn: sameUserNamespace(record.pid),
-    terminalRelayed: !opts.detach && !opts.consoleSocket,
+    terminalRelayed: relayed,
   });
   if (!isSameProcess(record.pid, record.initStartTime)) throw new OcirtError('cannot exec in a stopped container');
   opts.debug?.(
@@ -104,20 +169,32 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
       `gid ${plan.process.gid} cwd ${plan.process.cwd}; joins ${namespacesSummary({ createNamespaces: 0, joinNamespaces: plan.joinNamespaces })}`,
   );
 
-  if (!opts.detach) native().setChildSubreaper();
+  if (!opts.detach) {
+    if (opts.subreaper) native().setChildSubreaper();
+    else if (!native().isChildSubreaper()) {
+      throw new OcirtError('waiting for an exec\'d process needs this process to be a child subreaper (ask for it: subreaper: true), or use detach');
+    }
+  }
   // From now on a signal to ocirt is meant for the process (held until it exists).
-  const forwarder = opts.detach ? undefined : new SignalForwarder();
+  const forwarder = !opts.detach && opts.forwardSignals ? new SignalForwarder() : undefined;
   const channel = terminal ? TerminalChannel.open() : undefined;
   let master = -1;
   let pidfd = -1;
   let pid = 0;
   let startTime = '';
   let exited: Promise<number | null> | undefined;
+  let exit: ProcessExit | undefined;
+  let streams: Pick<StartedExec, 'stdin' | 'stdout' | 'stderr'> = { stdin: null, stdout: null, stderr: null };
   try {
-    const init = spawnInit(opts.preserveFds, ['exec'], channel ? [channel.child] : []);
-    channel?.closeChildEnd();
+    let init;
+    try {
+      init = spawnInit(opts.preserveFds, ['exec'], channel ? [channel.child] : [], opts.stdio);
+    } finally {
+      channel?.closeChildEnd();
+    }
     const child = { pid: init.pid };
     exited = init.exited.then((r) => r.code, () => null);
+    streams = { stdin: init.stdin, stdout: init.stdout, stderr: init.stderr };
     const sync = new SyncChannel(init.sync);
     let execed = false;
     // The process may ask for its rlimits before its parent has reported its pid.
@@ -143,6 +220,8 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
         if (m.type === 'pid') {
           pid = m.pid;
           startTime = readStartTime(pid) ?? '';
+          // Pinned now: it cannot be reaped before we are its subreaper (the helper waits for nothing).
+          if (!opts.detach) exit = ProcessExit.open(pid, startTime, `wait for the process in ${opts.id}`);
           forwarder?.target(pid, startTime);
           // Opened while the process is surely alive; sent once it has started.
           if (opts.pidfdSocket) pidfd = openPidfd(pid, startTime);
@@ -160,6 +239,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
             }
           } else {
             master = got.fd;
+            opts.onConsole?.(master);
           }
         } else if (m.type === 'exec') {
           execed = true;
@@ -189,9 +269,13 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
     if (pid > 0 && !opts.detach) {
       // Ours to reap (we are its subreaper once the helper is gone), or a zombie would stay.
       await exited;
-      await native().waitForExit(pid).catch(() => undefined);
+      if (exit) await exit.wait(opts.id).catch(() => undefined);
+      else await native().waitForExit(pid).catch(() => undefined);
     }
-    if (master >= 0) closeQuietly(master);
+    streams.stdin?.destroy();
+    streams.stdout?.destroy();
+    streams.stderr?.destroy();
+    if (master >= 0 && !opts.onConsole) closeQuietly(master);
     if (pidfd >= 0) closeQuietly(pidfd);
     channel?.close();
     forwarder?.stop();
@@ -199,21 +283,5 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
   }
   if (pidfd >= 0) closeQuietly(pidfd);
   channel?.close();
-  if (opts.detach) return 0;
-
-  let proxy: TerminalProxy | undefined;
-  if (master >= 0) {
-    // With a terminal, SIGWINCH resizes the pty (which signals the process) instead.
-    forwarder!.drop('SIGWINCH');
-    proxy = startTerminalProxy(master);
-  }
-  let result: { code: number | null; signal: number | null };
-  try {
-    result = await forwarder!.wait(opts.id);
-  } finally {
-    forwarder!.stop();
-    await proxy?.finish();
-  }
-  opts.debug?.(`exec: process pid ${pid} exited: ${result.code !== null ? `status ${result.code}` : `signal ${result.signal}`}`);
-  return result.code ?? 128 + (result.signal ?? 0);
+  return { pid, exit, forwarder, ...(master >= 0 ? { master } : {}), ...streams };
 }

@@ -4,8 +4,11 @@ import type { NativeSeccompFilter, SeccompLibrary } from '../plan/seccomp-host';
 /** The typed surface of ocirt.node (addon/src/napi/). */
 export interface NativeBinding {
   setChildSubreaper(): void;
+  /** prctl(PR_GET_CHILD_SUBREAPER). */
+  isChildSubreaper(): boolean;
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
+  /** waitpid(2) on a libuv pool thread (holds the thread until the process exits). */
   waitForExit(pid: number): Promise<{ code: number | null; signal: number | null }>;
   /**
    * posix_spawn of path: fds[i] becomes the child's fd i (-1: none), every other fd
@@ -13,6 +16,11 @@ export interface NativeBinding {
    * child is waited for with waitForExit, not by libuv.
    */
   spawnProcess(path: string, args: string[], fds: number[]): number;
+  /**
+   * Waits on the event loop for the pidfd's process to exit, then reaps it with
+   * waitid(P_PIDFD); rejects with errno ECHILD when it is not a child of this process.
+   */
+  waitPidfd(pidfd: number): Promise<{ code: number | null; signal: number | null }>;
   /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW). */
   detachMount(path: string): void;
   /**

@@ -7,6 +7,8 @@ export interface SysErrorInfo {
   path?: string;
   /** Stage of the init or of the lifecycle in which it failed ("mounts", "hooks"...). */
   stage?: string;
+  /** A bad config.json (or process): every problem, each with its JSON pointer. */
+  problems?: ReadonlyArray<{ pointer: string; reason: string }>;
 }
 
 /**
@@ -31,6 +33,10 @@ export class OcirtError extends Error {
   readonly syscall?: string;
   readonly path?: string;
   readonly stage?: string;
+  /** A bad config.json: the JSON pointer of its (first) problem ("" for the whole document). */
+  readonly pointer?: string;
+  /** A bad config.json: every problem found, each with its pointer and the reason. */
+  readonly problems?: ReadonlyArray<{ pointer: string; reason: string }>;
   /** Exit status the CLI uses; 1 unless a command says otherwise. */
   exitCode = 1;
 
@@ -44,6 +50,10 @@ export class OcirtError extends Error {
     this.syscall = info.syscall;
     this.path = info.path;
     this.stage = info.stage;
+    if (info.problems && info.problems.length > 0) {
+      this.problems = info.problems;
+      this.pointer = info.problems[0].pointer;
+    }
   }
 
   /** `mount /proc on rootfs/proc: EPERM (operation not permitted)` style text. */

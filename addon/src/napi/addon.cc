@@ -5,6 +5,7 @@
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   ocirt::register_process_control(env, exports);
   ocirt::register_wait_process(env, exports);
+  ocirt::register_pidfd_wait(env, exports);
   ocirt::register_unmount(env, exports);
   ocirt::register_cgroup_bpf(env, exports);
   ocirt::register_cgroup_events(env, exports);

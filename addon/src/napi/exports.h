@@ -4,6 +4,7 @@
 namespace ocirt {
 void register_process_control(Napi::Env env, Napi::Object exports);
 void register_wait_process(Napi::Env env, Napi::Object exports);
+void register_pidfd_wait(Napi::Env env, Napi::Object exports);
 void register_unmount(Napi::Env env, Napi::Object exports);
 void register_cgroup_bpf(Napi::Env env, Napi::Object exports);
 void register_cgroup_events(Napi::Env env, Napi::Object exports);

@@ -15,6 +15,12 @@ Napi::Value set_child_subreaper(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value is_child_subreaper(const Napi::CallbackInfo& info) {
+  int on = 0;
+  if (prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) != 0) throw_sys_error(info.Env(), errno, "prctl", "PR_GET_CHILD_SUBREAPER");
+  return Napi::Boolean::New(info.Env(), on != 0);
+}
+
 Napi::Value pidfd_open(const Napi::CallbackInfo& info) {
   int pid = info[0].As<Napi::Number>().Int32Value();
   int fd = int(syscall(SYS_pidfd_open, pid, 0));
@@ -36,6 +42,7 @@ Napi::Value pidfd_send_signal(const Napi::CallbackInfo& info) {
 
 void register_process_control(Napi::Env env, Napi::Object exports) {
   exports.Set("setChildSubreaper", Napi::Function::New(env, set_child_subreaper));
+  exports.Set("isChildSubreaper", Napi::Function::New(env, is_child_subreaper));
   exports.Set("pidfdOpen", Napi::Function::New(env, pidfd_open));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, pidfd_send_signal));
 }

@@ -23,7 +23,11 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       return 0;
     }
     const { streamEvents } = require('../../lifecycle/events') as typeof import('../../lifecycle/events');
-    await streamEvents(ctx.root, id, { intervalMs: interval, write: (line) => process.stdout.write(line) });
+    const { eventLine } = require('../../lifecycle/stats') as typeof import('../../lifecycle/stats');
+    await streamEvents(ctx.root, id, {
+      intervalMs: interval,
+      emit: (e) => process.stdout.write(e.type === 'stats' ? eventLine('stats', e.id, e.data) : eventLine('oom', e.id)),
+    });
   } catch (err) {
     prefix(err, `events ${id}`);
     throw err;

@@ -109,6 +109,9 @@ export async function run(p: ParsedCommand, ctx: CommandContext): Promise<number
       listenFds,
       ignorePaused: boolOption(p, 'ignore-paused'),
       subCgroups: parseSubCgroupArgs((p.options.cgroup as string[] | undefined) ?? []),
+      // In the foreground ocirt waits for the process as its subreaper and passes its signals on.
+      subreaper: true,
+      forwardSignals: true,
       warn: (m) => ctx.reporter.warn(m),
       debug: ctx.reporter.debug,
     });

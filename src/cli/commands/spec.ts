@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OcirtError } from '../../native/error';
+import { unifiedCgroupHost } from '../../cgroups/unified-host';
 import { boolOption, stringOption } from '../args';
 import type { CommandDef, ParsedCommand } from '../command-def';
 import type { CommandContext } from '../context';
@@ -28,14 +29,4 @@ export async function run(p: ParsedCommand, _ctx: CommandContext): Promise<numbe
     throw OcirtError.fromNode(`spec: write ${file}`, err);
   }
   return 0;
-}
-
-/** /sys/fs/cgroup is the cgroup v2 unified hierarchy (runc's IsCgroup2UnifiedMode). */
-function unifiedCgroupHost(): boolean {
-  const CGROUP2_SUPER_MAGIC = 0x63677270;
-  try {
-    return fs.statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC;
-  } catch {
-    return false;
-  }
 }
