@@ -96,7 +96,7 @@ export async function execProcess(opts: ExecOptions): Promise<number> {
  * Waits for a started process (terminal: proxied to this process's stdin/stdout unless
  * the caller took the master), stops forwarding signals once it is gone.
  */
-export async function waitExec(opts: Pick<ExecOptions, 'id' | 'debug' | 'onConsole'>, started: StartedExec): Promise<ExitStatus> {
+export async function waitExec(opts: Pick<ExecOptions, 'id' | 'debug' | 'onConsole'>, started: StartedExec, ref = true): Promise<ExitStatus> {
   let proxy: TerminalProxy | undefined;
   if (started.master !== undefined && !opts.onConsole) {
     // With a terminal, SIGWINCH resizes the pty (which signals the process) instead.
@@ -105,7 +105,7 @@ export async function waitExec(opts: Pick<ExecOptions, 'id' | 'debug' | 'onConso
   }
   let result: ExitStatus;
   try {
-    result = await started.exit!.wait(`wait for the process in ${opts.id}`);
+    result = await started.exit!.wait(`wait for the process in ${opts.id}`, { ref });
   } finally {
     started.forwarder?.stop();
     await proxy?.finish();

@@ -41,11 +41,14 @@ export class ProcessExit {
     return new ProcessExit(pid, pidfd);
   }
 
-  /** Resolves once the process has exited and been reaped; the pidfd is then closed. */
-  async wait(what: string): Promise<ExitStatus> {
+  /**
+   * Resolves once the process has exited and been reaped; the pidfd is then closed.
+   * `ref: false`: the wait alone does not keep the program running (a background reap).
+   */
+  async wait(what: string, opts: { ref?: boolean } = {}): Promise<ExitStatus> {
     if (this.pidfd < 0) throw new OcirtError(`${what}: already waited for`);
     try {
-      return await native().waitPidfd(this.pidfd);
+      return await native().waitPidfd(this.pidfd, opts.ref ?? true);
     } catch (err) {
       if ((err as { errno?: number }).errno === 10 /* ECHILD */) {
         throw new OcirtError(

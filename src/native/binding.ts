@@ -19,8 +19,9 @@ export interface NativeBinding {
   /**
    * Waits on the event loop for the pidfd's process to exit, then reaps it with
    * waitid(P_PIDFD); rejects with errno ECHILD when it is not a child of this process.
+   * ref false: the wait does not keep the event loop alive by itself.
    */
-  waitPidfd(pidfd: number): Promise<{ code: number | null; signal: number | null }>;
+  waitPidfd(pidfd: number, ref?: boolean): Promise<{ code: number | null; signal: number | null }>;
   /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW). */
   detachMount(path: string): void;
   /**

@@ -67,8 +67,11 @@ export class Runtime {
   readonly root: string;
   private readonly opts: RuntimeOptions;
   private readonly warn: (message: string) => void;
-  /** Inits pinned for waiting (this runtime created them as their subreaper). */
-  private readonly inits = new Map<string, { exit: ProcessExit; status?: Promise<ExitStatus> }>();
+  /**
+   * Inits this runtime waits for (as their subreaper), each reaped in the background as
+   * soon as it exits, whoever deletes the container, so that none stays a zombie.
+   */
+  private readonly inits = new Map<string, Promise<ExitStatus>>();
 
   constructor(opts: RuntimeOptions = {}) {
     this.opts = opts;
@@ -84,7 +87,7 @@ export class Runtime {
    */
   async create(id: string, opts: CreateContainerOptions): Promise<Container> {
     const pin = this.isSubreaper();
-    let exit: ProcessExit | undefined;
+    let exited: Promise<ExitStatus> | undefined;
     let streams: Omit<Container, 'id' | 'pid' | 'bundle'> = { stdin: null, stdout: null, stderr: null };
     try {
       const record = await createContainer({
@@ -93,7 +96,7 @@ export class Runtime {
         bundle: opts.bundle,
         stdio: opts.stdio ?? ['ignore', 'inherit', 'inherit'],
         onStdio: (s) => (streams = s),
-        onInit: pin ? (pid, startTime) => (exit = ProcessExit.open(pid, startTime, `wait for the process in ${id}`)) : undefined,
+        onInit: pin ? (pid, startTime) => (exited = backgroundWait(ProcessExit.open(pid, startTime, `wait for the process in ${id}`), `wait ${id}`)) : undefined,
         tty: opts.tty,
         consoleSocket: opts.consoleSocket,
         onConsole: opts.onConsole,
@@ -106,11 +109,11 @@ export class Runtime {
         warn: this.warn,
         debug: this.opts.debug,
       });
-      if (exit) this.inits.set(id, { exit });
+      if (exited) this.inits.set(id, exited);
       return { id, pid: record.pid, bundle: record.bundle, ...streams };
     } catch (err) {
       // The failed create killed the init: reap it, or it stays a zombie of ours.
-      if (exit) await reap(exit, id);
+      if (exited) await reaped(exited);
       for (const s of [streams.stdin, streams.stdout, streams.stderr]) s?.destroy();
       throw context(err, `create ${id}`);
     }
@@ -165,20 +168,19 @@ export class Runtime {
    * role; concurrent calls for one container share one wait.
    */
   wait(id: string): Promise<ExitStatus> {
-    let entry = this.inits.get(id);
-    if (!entry) {
+    let exited = this.inits.get(id);
+    if (!exited) {
       try {
         this.requireSubreaper(`wait ${id}`);
         const { record, status } = loadContainer(this.root, id);
         if (status === 'creating' || record.pid <= 0) throw new OcirtError(`container ${id} is still being created`);
-        entry = { exit: ProcessExit.open(record.pid, record.initStartTime, `wait for the process in ${id}`) };
+        exited = backgroundWait(ProcessExit.open(record.pid, record.initStartTime, `wait for the process in ${id}`), `wait ${id}`);
       } catch (err) {
         return Promise.reject(context(err, `wait ${id}`));
       }
-      this.inits.set(id, entry);
+      this.inits.set(id, exited);
     }
-    entry.status ??= entry.exit.wait(`wait ${id}`);
-    return entry.status;
+    return keepingAlive(exited);
   }
 
   /** Runs a process in a created or running container; resolves once it has exec'd. */
@@ -203,17 +205,15 @@ export class Runtime {
     };
     try {
       const started = await startExec(execOpts);
-      let waited: Promise<ExitStatus> | undefined;
+      // Reaped as soon as it exits, waited for or not.
+      const exited = started.exit ? waitExec(execOpts, started, false).catch((err) => Promise.reject(context(err, `exec ${id}`))) : undefined;
+      exited?.catch(() => undefined);
       return {
         pid: started.pid,
         stdin: started.stdin,
         stdout: started.stdout,
         stderr: started.stderr,
-        wait: () => {
-          if (!started.exit) return Promise.reject(new OcirtError(`exec ${id}: a detached process is not waited for`));
-          waited ??= waitExec(execOpts, started).catch((err) => Promise.reject(context(err, `exec ${id}`)));
-          return waited;
-        },
+        wait: () => (exited ? keepingAlive(exited) : Promise.reject(new OcirtError(`exec ${id}: a detached process is not waited for`))),
       };
     } catch (err) {
       throw context(err, `exec ${id}`);
@@ -240,11 +240,11 @@ export class Runtime {
     } catch (err) {
       throw context(err, `delete ${id}`);
     }
-    const entry = this.inits.get(id);
-    if (!entry) return;
+    const exited = this.inits.get(id);
+    if (!exited) return;
     this.inits.delete(id);
-    if (entry.status) await entry.status.catch(() => undefined);
-    else await reap(entry.exit, id);
+    // delete killed it: it is reaped at once.
+    await reaped(exited);
   }
 
   /** What the CLI's `state` prints, as an object. */
@@ -362,13 +362,33 @@ export class Runtime {
   }
 }
 
-/** An init that was killed: reaped, but never waited for for ever. */
-async function reap(exit: ProcessExit, id: string): Promise<void> {
+/**
+ * Waits in the background without keeping the program alive by itself (a program may
+ * leave a container running and end); the rejection is observed here, and again by
+ * whoever awaits the result.
+ */
+function backgroundWait(exit: ProcessExit, what: string): Promise<ExitStatus> {
+  const p = exit.wait(what, { ref: false });
+  p.catch(() => undefined);
+  return p;
+}
+
+/** While someone awaits a background wait, the program stays alive for it. */
+async function keepingAlive<T>(p: Promise<T>): Promise<T> {
+  const timer = setInterval(() => {}, 1 << 30);
+  try {
+    return await p;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** A killed init's reap, bounded (it is a zombie of ours by now, or about to be). */
+async function reaped(exited: Promise<ExitStatus>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, REAP_TIMEOUT_MS)));
-  await Promise.race([exit.wait(`reap the init of ${id}`).catch(() => undefined), timeout]);
+  await Promise.race([exited.catch(() => undefined), timeout]);
   clearTimeout(timer);
-  exit.close();
 }
 
 /** The CLI's prefix ("create c1: ..."), on OcirtErrors and Node errors alike. */

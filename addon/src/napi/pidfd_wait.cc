@@ -1,7 +1,8 @@
-// waitPidfd(pidfd) → Promise<{code, signal}>: waits on the event loop (a uv_poll on the
+// waitPidfd(pidfd, ref = true) → Promise<{code, signal}>: waits on the event loop (a uv_poll on the
 // pidfd, which turns readable when its process exits) and then reaps it with
 // waitid(P_PIDFD). No thread is held while waiting, so any number of waits can be
 // pending at once without starving libuv's pool (waitForExit blocks a pool thread each).
+// ref false: the wait alone does not keep the event loop alive (a background reap).
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -65,7 +66,7 @@ void settle(PidfdWait* w, int status) {
 Napi::Value wait_pidfd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) {
-    Napi::TypeError::New(env, "waitPidfd(pidfd: number)").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "waitPidfd(pidfd: number, ref?: boolean)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   uv_loop_t* loop = nullptr;
@@ -81,6 +82,7 @@ Napi::Value wait_pidfd(const Napi::CallbackInfo& info) {
   int rc = uv_poll_init(loop, &w->poll, w->pidfd);
   if (rc == 0) {
     w->poll.data = w;
+    if (info.Length() > 1 && info[1].IsBoolean() && !info[1].As<Napi::Boolean>().Value()) uv_unref(reinterpret_cast<uv_handle_t*>(&w->poll));
     rc = uv_poll_start(&w->poll, UV_READABLE, [](uv_poll_t* p, int status, int) { settle(static_cast<PidfdWait*>(p->data), status); });
     if (rc != 0) {
       uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), [](uv_handle_t* h) { delete reinterpret_cast<PidfdWait*>(h->data); });
