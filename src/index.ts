@@ -34,7 +34,7 @@ export type { CgroupStats } from './cgroups/stats-types';
 export type { CgroupManager } from './cgroups/select-driver';
 export type { StateOutput, LiveStatus } from './state/status';
 export type { BundleReport } from './lifecycle/bundle';
-export type { LinuxResources } from './spec/types-resources';
+export type * from './spec/types-resources';
 export type { IntelRdtSchemaUpdate } from './lifecycle/intel-rdt-update';
 export type { DefaultConfigOptions } from './spec/default-config';
 
@@ -47,7 +47,7 @@ export { listContainers, type ListEntry } from './lifecycle/list';
 export { validateBundle } from './lifecycle/validate-bundle';
 export { parseSignal, signalName } from './lifecycle/signals';
 export { parseConfig, validateConfig, formatProblems, type ConfigProblem, type ConfigResult } from './spec/validate';
-export type { Spec, Process } from './spec/types';
+export type * from './spec/types';
 export { defaultConfig } from './spec/default-config';
 export { compilePlan } from './plan/from-spec';
 export type { InitPlan } from './plan/init-plan';
