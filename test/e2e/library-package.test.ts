@@ -2,7 +2,8 @@
 // of a copy of this checkout, a fresh project that installs the tarball (its `install`
 // builds the addon with node-gyp and writes the launcher) and a TypeScript program that
 // imports the typed API, type-checks, and runs a busybox container.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,8 +32,10 @@ function copyCheckout(dest: string): void {
   fs.symlinkSync(path.join(top, 'node_modules'), path.join(dest, 'node_modules'));
 }
 
-const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
-  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JOBS: '2', ...env }, maxBuffer: 64 << 20 });
+// Asynchronous: minutes of pack and install must not block the test worker's event loop.
+const execFileAsync = promisify(execFile);
+const run = async (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string> =>
+  (await execFileAsync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, JOBS: '2', ...env }, maxBuffer: 64 << 20 })).stdout;
 
 const CONSUMER_MAIN = `import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -65,14 +68,14 @@ rt.kill('x', { all: true });
 `;
 
 describe.runIf(isRoot)('library package (needs root, the npm registry or its cache, and a C++ toolchain)', () => {
-  it('npm pack → npm install of the tarball in a new project → a typed program runs a container', () => {
+  it('npm pack → npm install of the tarball in a new project → a typed program runs a container', async () => {
     const missing = lacking(host.busybox);
     if (missing) throw new Error(missing);
     const src = path.join(work, 'src');
     fs.mkdirSync(src);
     copyCheckout(src);
     // The scripts' own output comes first on stdout; the JSON report last.
-    const packOut = run('npm', ['pack', '--json', '--pack-destination', work], src, { npm_config_loglevel: 'error' });
+    const packOut = await run('npm', ['pack', '--json', '--pack-destination', work], src, { npm_config_loglevel: 'error' });
     const packed = JSON.parse(packOut.slice(packOut.lastIndexOf('[\n  {'))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = packed[0].files.map((f) => f.path);
     // Built by prepare, documented by prepack; sources and tests stay out.
@@ -87,7 +90,7 @@ describe.runIf(isRoot)('library package (needs root, the npm registry or its cac
     );
     const typescript = JSON.parse(fs.readFileSync(path.join(top, 'node_modules/typescript/package.json'), 'utf8')).version as string;
     const typesNode = JSON.parse(fs.readFileSync(path.join(top, 'node_modules/@types/node/package.json'), 'utf8')).version as string;
-    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, packed[0].filename), `typescript@${typescript}`, `@types/node@${typesNode}`], consumer);
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, packed[0].filename), `typescript@${typescript}`, `@types/node@${typesNode}`], consumer);
     const installed = path.join(consumer, 'node_modules/ocirt');
     expect(fs.existsSync(path.join(installed, 'addon/build/Release/ocirt.node'))).toBe(true);
 
@@ -98,12 +101,12 @@ describe.runIf(isRoot)('library package (needs root, the npm registry or its cac
     fs.writeFileSync(path.join(consumer, 'main.ts'), CONSUMER_MAIN);
     fs.writeFileSync(path.join(consumer, 'type-errors.ts'), CONSUMER_TYPE_ERRORS);
     const tsc = path.join(consumer, 'node_modules/typescript/bin/tsc');
-    run(process.execPath, [tsc, '--noEmit', '-p', '.'], consumer);
-    run(process.execPath, [tsc, '-p', '.'], consumer);
+    await run(process.execPath, [tsc, '--noEmit', '-p', '.'], consumer);
+    await run(process.execPath, [tsc, '-p', '.'], consumer);
 
     const bundle = path.join(work, 'bundle');
     makeBusyboxRootfs(path.join(bundle, 'rootfs'));
-    const out = run(process.execPath, [path.join(consumer, 'out/main.js'), stateRoot, bundle], consumer);
+    const out = await run(process.execPath, [path.join(consumer, 'out/main.js'), stateRoot, bundle], consumer);
     expect(JSON.parse(out)).toEqual({
       exitCode: 3,
       code: 3,
