@@ -19,6 +19,7 @@ import { deleteContainer } from './delete';
 import { destroyContainer } from './destroy';
 import { saveContainerConfig } from './exec-config';
 import { SignalForwarder } from './exec-wait';
+import { type ExitStatus, ProcessExit } from './process-exit';
 import { refuseFrozenCgroup } from './frozen-cgroup';
 import { runHooks, type HookState } from './hooks';
 import { checkCgroupEmpty } from './non-empty-cgroup';
@@ -112,6 +113,7 @@ export async function restoreContainer(opts: RestoreOptions): Promise<number> {
 
   if (!opts.detach && !opts.noSubreaper) native().setChildSubreaper();
   const forwarder = opts.detach ? undefined : new SignalForwarder();
+  let exit: ProcessExit | undefined;
   const criuRoot = path.join(stateDir, 'criu-root');
   let mounted = false;
   let imagesDir: number | undefined;
@@ -189,6 +191,7 @@ export async function restoreContainer(opts: RestoreOptions): Promise<number> {
     delete record.creator;
     store.write(record);
     forwarder?.target(record.pid, record.initStartTime);
+    if (forwarder) exit = ProcessExit.open(record.pid, record.initStartTime, `wait for the process in ${opts.id}`);
     if (opts.pidFile) writePidFile(opts.pidFile, restoredPid);
     opts.debug?.(`container ${opts.id} restored: pid ${restoredPid}`);
   } catch (err) {
@@ -207,10 +210,10 @@ export async function restoreContainer(opts: RestoreOptions): Promise<number> {
     closeFd(workDir);
     for (const fd of nsFds) closeFd(fd);
   }
-  if (!forwarder) return 0;
-  let status: { code: number | null; signal: number | null };
+  if (!forwarder || !exit) return 0;
+  let status: ExitStatus;
   try {
-    status = await forwarder.wait(opts.id);
+    status = await exit.wait(`wait for the process in ${opts.id}`);
   } finally {
     forwarder.stop();
   }
