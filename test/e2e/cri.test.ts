@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, run, until, which } from './engines';
-import { containerConfig, HANDLERS, logFile, logLines, podConfig, startCluster, type Cluster, type Handler } from './cri/cluster';
+import { containerConfig, logFile, logLines, startCluster, type Cluster } from './cri/cluster';
+import { criSteps } from './cri/steps';
 import type { Message } from './cri/client';
 import { execStream } from './cri/exec-stream';
 import { host } from '../helpers/host-capabilities';
@@ -19,56 +20,7 @@ const skip = missing(['containerd', 'ctr', 'containerd-shim-runc-v2', 'runc']) ?
 
 const OCIRT = path.resolve(__dirname, '../../bin/ocirt');
 let cluster: Cluster;
-const runtime = (method: string, request: Message, timeoutMs?: number) => cluster.cri.runtime(method, request, timeoutMs);
-
-/** Runs the scenario with every handler; fails naming each handler whose run failed. */
-async function withEachHandler(scenario: (handler: Handler) => Promise<void>): Promise<void> {
-  const failures: string[] = [];
-  for (const handler of HANDLERS) {
-    try {
-      await scenario(handler);
-    } catch (err) {
-      const what = handler === 'runc' ? 'runc (the control: the test itself is wrong)' : handler;
-      failures.push(`with the ${what} handler: ${describeError(err)}`);
-    }
-  }
-  if (failures.length > 0) throw new Error(failures.join('\n\n'));
-}
-
-function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const { actual, expected } = err as Error & { actual?: unknown; expected?: unknown };
-  if (actual === undefined && expected === undefined) return err.message;
-  return `${err.message.split('\n')[0]}\n  actual:   ${JSON.stringify(actual)}\n  expected: ${JSON.stringify(expected)}`;
-}
-
-/** RunPodSandbox with the handler; returns the pod id and the config it was made with. */
-async function runPod(handler: Handler, name: string, opts: Parameters<typeof podConfig>[2] = {}): Promise<{ id: string; config: Message }> {
-  const config = podConfig(cluster, `${name}-${handler}`, opts);
-  const reply = await runtime('RunPodSandbox', { config, runtimeHandler: handler });
-  return { id: reply.podSandboxId, config };
-}
-
-async function removePod(id: string): Promise<void> {
-  await runtime('StopPodSandbox', { podSandboxId: id });
-  await runtime('RemovePodSandbox', { podSandboxId: id });
-}
-
-/** CreateContainer + StartContainer; returns the container id. */
-async function startContainer(pod: { id: string; config: Message }, config: Message): Promise<string> {
-  const created = await runtime('CreateContainer', { podSandboxId: pod.id, config, sandboxConfig: pod.config });
-  await runtime('StartContainer', { containerId: created.containerId });
-  return created.containerId;
-}
-
-async function execSync(containerId: string, cmd: string[], timeout = 0): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const r = await runtime('ExecSync', { containerId, cmd, timeout });
-  return { exitCode: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
-
-async function state(containerId: string): Promise<Message> {
-  return (await runtime('ContainerStatus', { containerId })).status;
-}
+const { runtime, withEachHandler, runPod, removePod, startContainer, execSync, state } = criSteps(() => cluster);
 
 // A main process that says it started, and on TERM says so and exits 0.
 const TRAPS_TERM = ['sh', '-c', 'trap "echo got TERM; exit 0" TERM; echo started; while true; do sleep 0.1; done'];

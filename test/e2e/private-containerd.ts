@@ -25,7 +25,7 @@ export interface PrivateContainerd {
 // Snapshotters this host may lack: their plugins would only log errors.
 const UNUSED = ['io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.snapshotter.v1.aufs'];
 
-export async function startContainerd(prefix: string, opts: { cri?: (dir: string) => string } = {}): Promise<PrivateContainerd> {
+export async function startContainerd(prefix: string, opts: { cri?: (dir: string) => string; timeoutMs?: number } = {}): Promise<PrivateContainerd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const root = path.join(dir, 'root');
   const state = path.join(dir, 'state');
@@ -55,7 +55,7 @@ export async function startContainerd(prefix: string, opts: { cri?: (dir: string
     env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
   });
   fs.closeSync(fd);
-  const ctr = (namespace: string, args: string[], timeoutMs = 60_000) =>
+  const ctr = (namespace: string, args: string[], timeoutMs = opts.timeoutMs ?? 60_000) =>
     run(which('ctr')!, ['--address', address, '--namespace', namespace, ...args], { timeoutMs });
   const stop = async () => {
     if (daemon.exitCode === null && daemon.signalCode === null) {
@@ -68,7 +68,7 @@ export async function startContainerd(prefix: string, opts: { cri?: (dir: string
     for (const m of mounts.reverse()) run('umount', ['-l', m]);
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  const up = await until(() => daemon.exitCode === null && fs.existsSync(address) && ctr('default', ['version'], 5_000).status === 0, 30_000);
+  const up = await until(() => daemon.exitCode === null && fs.existsSync(address) && ctr('default', ['version'], 5_000).status === 0, opts.timeoutMs ?? 30_000);
   if (!up) {
     const text = fs.readFileSync(log, 'utf8');
     await stop();

@@ -20,15 +20,21 @@ export type Handler = (typeof HANDLERS)[number];
 export interface Cluster {
   containerd: PrivateContainerd;
   cri: CriClient;
-  /** Parent cgroup of every pod here (cgroupfs driver): removed at the end. */
+  /** The pods' cgroup parent: a cgroupfs path, or with systemdCgroup a slice (removed at the end). */
   cgroupParent: string;
+  systemdCgroup: boolean;
   logs: string;
   stop(): Promise<void>;
 }
 
 const TASKS = 'io.containerd.runtime.v2.task/k8s.io';
 
-export async function startCluster(): Promise<Cluster> {
+/**
+ * systemdCgroup: the handlers' SystemdCgroup option (the shim then passes --systemd-cgroup
+ * and "slice:cri-containerd:<id>" cgroupsPaths), as on a kubelet with the systemd driver.
+ */
+export async function startCluster(opts: { systemdCgroup?: boolean; timeoutMs?: number } = {}): Promise<Cluster> {
+  const systemdCgroup = opts.systemdCgroup ?? false;
   const ocirt = path.resolve(__dirname, '../../../bin/ocirt');
   const runc = which('runc')!;
   const section = (dir: string) => {
@@ -38,7 +44,7 @@ export async function startCluster(): Promise<Cluster> {
       `[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${name}.options]`,
       `  BinaryName = "${binary}"`,
       `  Root = "${path.join(dir, `${name}-root`)}"`,
-      '  SystemdCgroup = false',
+      `  SystemdCgroup = ${systemdCgroup}`,
     ];
     return [
       '[plugins."io.containerd.grpc.v1.cri"]',
@@ -60,7 +66,7 @@ export async function startCluster(): Promise<Cluster> {
       ...handler('ocirt', ocirt),
     ].join('\n');
   };
-  const containerd = await startContainerd('ocirt-e2e-cri-', { cri: section });
+  const containerd = await startContainerd('ocirt-e2e-cri-', { cri: section, timeoutMs: opts.timeoutMs });
   const logs = path.join(containerd.dir, 'pod-logs');
   fs.mkdirSync(logs);
   try {
@@ -70,11 +76,12 @@ export async function startCluster(): Promise<Cluster> {
     throw err;
   }
   const cri = criClient(containerd.address, (message) => runtimeErrors(containerd, message));
-  const cgroupParent = `/ocirt-e2e-cri-${process.pid}`;
+  const cgroupParent = systemdCgroup ? `ocirt_e2e_cri_${process.pid}.slice` : `/ocirt-e2e-cri-${process.pid}`;
   return {
     containerd,
     cri,
     cgroupParent,
+    systemdCgroup,
     logs,
     stop: async () => {
       try {
@@ -86,7 +93,8 @@ export async function startCluster(): Promise<Cluster> {
       } finally {
         cri.close();
         await containerd.stop();
-        removeCgroups(cgroupParent);
+        if (systemdCgroup) run('systemctl', ['stop', cgroupParent]);
+        else removeCgroups(cgroupParent);
       }
     },
   };
@@ -130,10 +138,16 @@ export function podConfig(cluster: Cluster, name: string, opts: { pid?: 'POD' | 
     hostname: '',
     logDirectory,
     linux: {
-      cgroupParent: `${cluster.cgroupParent}/${name}`,
+      cgroupParent: podCgroupParent(cluster, name),
       securityContext: { namespaceOptions: { network: 'NODE', pid: opts.pid ?? 'CONTAINER', ipc: opts.ipc ?? 'POD' } },
     },
   };
+}
+
+/** A pod's own cgroup parent: a child cgroup, or a child slice ("a_b-c.slice" is in "a_b.slice"). */
+export function podCgroupParent(cluster: Cluster, pod: string): string {
+  if (!cluster.systemdCgroup) return `${cluster.cgroupParent}/${pod}`;
+  return `${cluster.cgroupParent.replace(/\.slice$/, '')}-${pod.replace(/[^a-zA-Z0-9]/g, '_')}.slice`;
 }
 
 /**
