@@ -18,7 +18,9 @@ int g_report_fd = -1;
                      json_quote(syscall ? syscall : "") + ",\"path\":" + json_quote(path) +
                      ",\"stage\":" + json_quote(g_stage) + ",\"message\":" + json_quote(message) + "}";
   bool sent = g_report_fd >= 0 && send_line(g_report_fd, line);
-  if (!sent) {
+  // EPIPE: the runtime closed the channel, so it has failed already and reports that itself.
+  bool runtime_gone = !sent && g_report_fd >= 0 && errno == EPIPE;
+  if (!sent && !runtime_gone && !(err == EPIPE && path == "sync channel")) {
     std::string text = "ocirt-init: " + std::string(g_stage) + ": ";
     if (!message.empty()) text += message;
     if (syscall && *syscall) text += std::string(syscall) + " " + path + ": " + strerror(err);
