@@ -217,6 +217,19 @@ describe.skipIf(!isRoot)('exec without Node: ocirt-fast from the exec template (
     expect(fastOnly(['exec', id, 'true'], { ...process.env, LISTEN_FDS: '1' }).status).toBe(HANDED_OVER);
   });
 
+  it('leaves a process file that is no regular file (a pipe, as -p <(...) gives) unread for Node', () => {
+    const id = running();
+    const file = writeProcess({ ...processOf(id), args: ['echo', 'from a pipe'] });
+    // bash's process substitution: /dev/fd/63 is a pipe, readable once.
+    const viaPipe = (cmd: string[]) =>
+      spawnSync('bash', ['-c', '"${@:3}" -p <(cat "$1") "$2"', 'bash', file, id, ...cmd], { encoding: 'utf8', timeout: 60_000 });
+    expect(viaPipe([FAST, '/nonexistent/node', '/nonexistent/main.js', '--root', scope.root, 'exec']).status).toBe(HANDED_OVER);
+    const r = viaPipe([path.resolve(__dirname, '../../bin/ocirt'), '--root', scope.root, 'exec']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('from a pipe\n');
+  });
+
   it('hands a paused container, a created one and a stale or missing template to Node', () => {
     const paused = running();
     expect(ocirt(scope.root, ['pause', paused]).status).toBe(0);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -193,7 +194,10 @@ int run_exec(const Invocation& inv) {
   uint64_t bounding;
   if (!own_bounding_set(bounding) || tmpl["capBounding"].u64() != bounding) hand_over();
   JsonValue file;
-  if (call.has_process_file && !read_json(call.process_file, file)) hand_over();
+  // Only a regular file: a pipe (`-p /dev/fd/63`) read here would be empty for Node.
+  struct stat st;
+  if (call.has_process_file && (stat(call.process_file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || !read_json(call.process_file, file)))
+    hand_over();
   JsonValue plan;
   bool terminal = false;
   if (!substitute_plan(call, file, tmpl, plan, terminal)) hand_over();
