@@ -59,6 +59,7 @@
         "src/core/plan.cc",
         "src/core/sync_channel.cc",
         "src/core/sys_error.cc",
+        "src/core/unix_socket.cc",
         "src/init/main.cc",
         "src/init/bootstrap.cc",
         "src/init/bind_sources.cc",

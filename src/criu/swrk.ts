@@ -30,7 +30,7 @@ export interface SwrkResult {
  * A failed response is thrown as an OcirtError naming CRIU's errno and message.
  */
 export async function criuRequest(req: CriuReq, opts: SwrkOptions): Promise<SwrkResult> {
-  const [ours, theirs] = native().seqpacketPair();
+  const [ours, theirs] = native().socketPair('seqpacket');
   const std = opts.stdio ?? ['ignore', 'ignore', 'ignore'];
   const stdio: StdioOptions = [std[0], std[1], std[2], theirs, ...(opts.extraFds ?? [])];
   let child;

@@ -57,16 +57,14 @@ export interface NativeBinding {
   mountSetattrProbe(attrSet: number, attrClear: number): number;
   /** prlimit(2) of another process: its soft and hard limit (decimal strings) of one resource. */
   setRlimit(pid: number, resource: number, soft: string, hard: string): void;
-  /** A connected AF_UNIX SOCK_SEQPACKET pair, both close-on-exec (CRIU's swrk transport). */
-  seqpacketPair(): [number, number];
   /** One packet. */
   sendPacket(socket: number, data: Buffer): void;
   /** The next packet and its SCM_RIGHTS fds (close-on-exec); null when the peer is gone; errno ETIMEDOUT after timeoutMs. */
   receivePacket(socket: number, timeoutMs: number): { data: Buffer; fds: number[] } | null;
   /** mount(source, target, MS_BIND | MS_REC). */
   bindMount(source: string, target: string): void;
-  /** A connected AF_UNIX SOCK_STREAM pair, both close-on-exec. */
-  socketPair(): [number, number];
+  /** A connected AF_UNIX SOCK_STREAM pair (SOCK_SEQPACKET with 'seqpacket'), both close-on-exec. */
+  socketPair(kind?: 'seqpacket'): [number, number];
   /** One message with `payload` and `fd` as SCM_RIGHTS. */
   sendFd(socket: number, fd: number, payload: string): void;
   /**

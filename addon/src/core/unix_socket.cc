@@ -88,21 +88,17 @@ bool wait_readable(int fd, int timeout_ms) {
   }
 }
 
-int receive_with_fd(int sock, std::string& payload, int& fd) {
-  fd = -1;
-  payload.clear();
-  char data[kMaxPayload];
-  union {
-    char buf[CMSG_SPACE(sizeof(int) * 8)];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof control);
-  struct iovec iov = {data, sizeof data};
+int receive_message(int sock, void* buf, size_t cap, size_t max_fds, std::vector<int>& fds, size_t& received, int& flags) {
+  fds.clear();
+  received = 0;
+  flags = 0;
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * max_fds));
+  struct iovec iov = {buf, cap};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
   ssize_t n;
   do {
     n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
@@ -114,20 +110,33 @@ int receive_with_fd(int sock, std::string& payload, int& fd) {
     for (size_t i = 0; i < count; i++) {
       int got;
       memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-      if (fd < 0)
-        fd = got;
-      else
-        close(got);
+      fds.push_back(got);
     }
   }
+  received = size_t(n);
+  flags = msg.msg_flags;
+  return 0;
+}
+
+int receive_with_fd(int sock, std::string& payload, int& fd) {
+  fd = -1;
+  payload.clear();
+  char data[kMaxPayload];
+  std::vector<int> fds;
+  size_t n;
+  int flags;
+  int err = receive_message(sock, data, sizeof data, 8, fds, n, flags);
+  if (err) return err;
+  for (size_t i = 1; i < fds.size(); i++) close(fds[i]);
+  if (!fds.empty()) fd = fds[0];
   if (n == 0 && fd < 0) return 0;
   if (fd < 0) return EBADMSG;
-  if (msg.msg_flags & MSG_CTRUNC) {
+  if (flags & MSG_CTRUNC) {
     close(fd);
     fd = -1;
     return EMSGSIZE;
   }
-  payload.assign(data, size_t(n));
+  payload.assign(data, n);
   return 0;
 }
 

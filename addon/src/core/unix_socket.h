@@ -4,6 +4,7 @@
 #include <sys/un.h>
 
 #include <string>
+#include <vector>
 
 namespace ocirt {
 
@@ -18,6 +19,10 @@ int connect_unix(const std::string& path, int& fd, const char*& syscall);
 
 // Waits until fd is readable: false with errno ETIMEDOUT after timeout_ms (< 0: forever).
 bool wait_readable(int fd, int timeout_ms);
+
+// One message (at most cap bytes into buf) and the fds it carries (at most max_fds, each
+// close-on-exec): 0 with received and flags (MSG_TRUNC, MSG_CTRUNC) set, or the errno.
+int receive_message(int sock, void* buf, size_t cap, size_t max_fds, std::vector<int>& fds, size_t& received, int& flags);
 
 // One message and the first fd it carries (close-on-exec; further fds are closed).
 // 0 with fd -1 and an empty payload at end of stream; otherwise the errno (EBADMSG: no

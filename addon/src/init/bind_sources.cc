@@ -20,6 +20,7 @@
 
 #include "core/fd_send.h"
 #include "core/sys_error.h"
+#include "core/unix_socket.h"
 #include "init/init.h"
 
 namespace ocirt {
@@ -100,24 +101,13 @@ void send_result(int sock, OpenResult r, int fd) {
 // One OpenResult and the fd that comes with it (-1 if none).
 OpenResult receive_result(int sock, int& fd) {
   OpenResult r{};
-  struct iovec iov = {&r, sizeof r};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
-  ssize_t n;
-  do {
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) die_errno("recvmsg", "bind source opener");
-  fd = -1;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  std::vector<int> fds;
+  size_t n;
+  int flags;
+  int err = receive_message(sock, &r, sizeof r, 1, fds, n, flags);
+  if (err) die_errno_code(err, "recvmsg", "bind source opener");
+  fd = fds.empty() ? -1 : fds[0];
+  for (size_t i = 1; i < fds.size(); i++) close(fds[i]);
   if (n != sizeof r) die_message("bind source opener exited without an answer");
   return r;
 }

@@ -3,7 +3,6 @@
 // terminal) as SCM_RIGHTS: neither is reachable from Node's net module. Restore also
 // needs the rootfs bind-mounted on a directory of its own (CRIU wants a mount point).
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -12,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/unix_socket.h"
 #include "napi/errors.h"
 #include "napi/exports.h"
 
@@ -21,20 +21,6 @@ namespace {
 
 const size_t kMaxPacket = 10 * 4096;
 const size_t kMaxFds = 16;
-
-// seqpacketPair() → [fd, fd]: a connected SOCK_SEQPACKET pair, both close-on-exec.
-Napi::Value seqpacket_pair(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    throw_sys_error(env, errno, "socketpair");
-    return env.Undefined();
-  }
-  Napi::Array out = Napi::Array::New(env, 2);
-  out.Set(uint32_t(0), Napi::Number::New(env, sv[0]));
-  out.Set(uint32_t(1), Napi::Number::New(env, sv[1]));
-  return out;
-}
 
 // sendPacket(socket, data: Buffer): one packet.
 Napi::Value send_packet(const Napi::CallbackInfo& info) {
@@ -66,52 +52,22 @@ Napi::Value receive_packet(const Napi::CallbackInfo& info) {
   }
   int sock = info[0].As<Napi::Number>().Int32Value();
   int timeout = info[1].As<Napi::Number>().Int32Value();
-  struct pollfd p = {sock, POLLIN, 0};
-  for (;;) {
-    int r = poll(&p, 1, timeout);
-    if (r > 0) break;
-    if (r == 0) {
-      throw_sys_error(env, ETIMEDOUT, "poll", "criu swrk socket");
-      return env.Undefined();
-    }
-    if (errno != EINTR) {
-      throw_sys_error(env, errno, "poll", "criu swrk socket");
-      return env.Undefined();
-    }
-  }
-  std::vector<uint8_t> buf(kMaxPacket);
-  union {
-    char raw[CMSG_SPACE(sizeof(int) * kMaxFds)];
-    struct cmsghdr align;
-  } control;
-  struct iovec iov = {buf.data(), buf.size()};
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.raw;
-  msg.msg_controllen = sizeof control.raw;
-  ssize_t n;
-  do {
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    if (errno == ECONNRESET) return env.Null();
-    throw_sys_error(env, errno, "recvmsg", "criu swrk socket");
+  if (!wait_readable(sock, timeout)) {
+    throw_sys_error(env, errno, "poll", "criu swrk socket");
     return env.Undefined();
   }
+  std::vector<uint8_t> buf(kMaxPacket);
   std::vector<int> fds;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; i++) {
-      int fd;
-      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      fds.push_back(fd);
-    }
+  size_t n;
+  int flags;
+  int err = receive_message(sock, buf.data(), buf.size(), kMaxFds, fds, n, flags);
+  if (err == ECONNRESET) return env.Null();
+  if (err) {
+    throw_sys_error(env, err, "recvmsg", "criu swrk socket");
+    return env.Undefined();
   }
   if (n == 0 && fds.empty()) return env.Null();
-  if (msg.msg_flags & MSG_TRUNC) {
+  if (flags & MSG_TRUNC) {
     for (int fd : fds) close(fd);
     throw_sys_error(env, EMSGSIZE, "recvmsg", "criu swrk socket");
     return env.Undefined();
@@ -139,7 +95,6 @@ Napi::Value bind_mount(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_criu_transport(Napi::Env env, Napi::Object exports) {
-  exports.Set("seqpacketPair", Napi::Function::New(env, seqpacket_pair));
   exports.Set("sendPacket", Napi::Function::New(env, send_packet));
   exports.Set("receivePacket", Napi::Function::New(env, receive_packet));
   exports.Set("bindMount", Napi::Function::New(env, bind_mount));

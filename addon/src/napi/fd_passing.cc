@@ -26,11 +26,13 @@ int timeout_arg(const Napi::CallbackInfo& info, size_t i) {
   return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : -1;
 }
 
-// socketPair() → [fd, fd]: a connected SOCK_STREAM pair.
+// socketPair(kind?) → [fd, fd]: a connected SOCK_STREAM pair, or SOCK_SEQPACKET with
+// "seqpacket" (CRIU's RPC), both close-on-exec.
 Napi::Value socket_pair(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  bool seqpacket = info.Length() > 0 && info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "seqpacket";
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+  if (socketpair(AF_UNIX, (seqpacket ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, sv) != 0) {
     throw_sys_error(env, errno, "socketpair");
     return env.Undefined();
   }
