@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { StdioSlot } from './stdio';
 import type { CgroupDriver } from '../cgroups/driver';
@@ -6,6 +5,7 @@ import { type CgroupManager, newCgroupDriver } from '../cgroups/select-driver';
 import { OcirtError } from '../native/error';
 import { compilePlan } from '../plan/from-spec';
 import { gatherHostFacts } from '../plan/host-facts';
+import type { HostFacts } from '../plan/plan-options';
 import { translateIntelRdt } from '../plan/intel-rdt';
 import { translateNamespaces } from '../plan/namespaces';
 import { translateNetDevices } from '../plan/net-devices';
@@ -13,13 +13,12 @@ import { nativeSeccompCompiler } from '../plan/seccomp-host';
 import type { InitPlan } from '../plan/init-plan';
 import type { Spec } from '../spec/types';
 import type { LinuxResources } from '../spec/types-resources';
-import { EXEC_FIFO } from '../state/layout';
 import { readStartTime } from '../state/liveness';
 import type { ContainerRecord } from '../state/record';
 import { StateStore } from '../state/store';
-import { nowRfc3339Nano } from '../util/rfc3339';
 import { loadBundle } from './bundle';
 import { runHooks, type HookState } from './hooks';
+import { hookStateOf, newContainerRecord } from './new-record';
 import { unsupportedFields } from './unsupported-fields';
 import { writeIdMaps } from './id-maps';
 import { killOrphanedInits } from './orphaned-init';
@@ -40,7 +39,6 @@ import { checkPreservedFds } from './exec-fds';
 import { saveContainerConfig } from './exec-config';
 import { spawnInit } from './init-process';
 import { compileExecTemplate, processAttributesOf, sameUserNamespace, writeExecTemplate } from './exec-template';
-import { readCapBounding, readCapLastCap } from '../plan/capability-host';
 import { closeQuietly, TerminalChannel } from './terminal-channel';
 import { checkTerminal, terminalPlan } from './terminal-plan';
 import { checkRootlessConfig, gatherRootlessFacts, type IdMapMethods, PRIVILEGED_ID_MAPS } from '../rootless/check-config';
@@ -94,7 +92,6 @@ export interface CreateOptions {
   onStdio?: (streams: { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null }) => void;
 }
 
-const OCI_VERSION = '1.3.0';
 
 /**
  * `create`: returns once the init exists with every namespace, mount and cgroup in
@@ -141,27 +138,8 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
     store.remove(opts.id);
     throw err;
   }
-  const record: ContainerRecord = {
-    stateVersion: 1,
-    ociVersion: OCI_VERSION,
-    id: opts.id,
-    bundle: bundle.dir,
-    rootfs: bundle.rootfs,
-    pid: 0,
-    initStartTime: '',
-    created: nowRfc3339Nano(),
-    owner: rootless.euid ? rootless.userName : '',
-    annotations: spec.annotations ?? {},
-    status: 'creating',
-    hooks: { poststart: spec.hooks?.poststart ?? [], poststop: spec.hooks?.poststop ?? [] },
-    cgroup: cgroups.record(),
-    ...(cgroups.systemdUnit ? { systemdUnit: cgroups.systemdUnit } : {}),
-    namespaces: (spec.linux?.namespaces ?? []).map((n) => (n.path ? { type: n.type, path: n.path } : { type: n.type })),
-    sharesPidNamespace: !(spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
-    rootless: rootless.euid,
-    execFifo: path.join(stateDir, EXEC_FIFO),
-    creator: { pid: process.pid, startTime: readStartTime(process.pid) ?? '' },
-  };
+  const record = newContainerRecord({ id: opts.id, bundle, spec, stateDir, cgroups, owner: rootless.euid ? rootless.userName : '', rootless: rootless.euid });
+
 
   let initPid = 0;
   let bootstrapPid = 0;
@@ -220,7 +198,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
         closeQuietly(pidfd);
       }
     }
-    writeTemplateFor(stateDir, record, spec, plan, opts.debug);
+    writeTemplateFor(stateDir, record, spec, plan, host, opts.debug);
     record.status = 'created';
     delete record.creator;
     store.write(record);
@@ -239,14 +217,14 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
 }
 
 /** The exec template for ocirt-fast; a container it cannot describe gets none (Node execs). */
-function writeTemplateFor(stateDir: string, record: ContainerRecord, spec: Spec, plan: InitPlan, debug?: (m: string) => void): void {
+function writeTemplateFor(stateDir: string, record: ContainerRecord, spec: Spec, plan: InitPlan, host: HostFacts, debug?: (m: string) => void): void {
   let template;
   try {
     template = compileExecTemplate({
       record,
       spec,
-      capLastCap: readCapLastCap(),
-      capBounding: readCapBounding(),
+      capLastCap: host.capLastCap,
+      capBounding: host.capBounding,
       userNamespaceIsOwn: sameUserNamespace(record.pid),
       attributes: processAttributesOf(plan),
     });
@@ -299,14 +277,7 @@ async function runInit(
     // "nsexec container setup", "child process in init()" and "init: closing the pipe
     // to signal completion" name runc's matching stages: runc's debug tests look for them.
     opts.debug?.(`ocirt-init[${child.pid}]: nsexec container setup: bootstrap spawned, in the container's cgroup, plan sent`);
-    const hookState = (status: string): HookState => ({
-      ociVersion: record.ociVersion,
-      id: record.id,
-      status,
-      pid: record.pid,
-      bundle: record.bundle,
-      annotations: record.annotations,
-    });
+    const hookState = (status: string): HookState => hookStateOf(record, status);
     for (;;) {
       const m = await Promise.race(pidReported ? [channel.next(), freezer.frozen] : [channel.next(), bootstrapDied, freezer.frozen]);
       if (m instanceof Error) throw m;

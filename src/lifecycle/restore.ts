@@ -8,9 +8,7 @@ import { criuRequest } from '../criu/swrk';
 import { native } from '../native/binding';
 import { isOcirtError, OcirtError } from '../native/error';
 import { readStartTime } from '../state/liveness';
-import type { ContainerRecord } from '../state/record';
 import { StateStore } from '../state/store';
-import { nowRfc3339Nano } from '../util/rfc3339';
 import { loadBundle } from './bundle';
 import { DESCRIPTORS_FILE } from './checkpoint';
 import { sendToConsoleSocket } from './console-socket';
@@ -22,6 +20,7 @@ import { SignalForwarder } from './exec-wait';
 import { type ExitStatus, ProcessExit } from './process-exit';
 import { refuseFrozenCgroup } from './frozen-cgroup';
 import { runHooks, type HookState } from './hooks';
+import { hookStateOf, newContainerRecord } from './new-record';
 import { checkCgroupEmpty } from './non-empty-cgroup';
 import { writePidFile } from './pid-file';
 import { signalIfSame, waitGone } from './signal-process';
@@ -41,7 +40,6 @@ export interface RestoreOptions {
   debug?: (m: string) => void;
 }
 
-const OCI_VERSION = '1.3.0';
 
 /**
  * `restore ID`: a new container, made from the bundle's config.json like `create`, whose
@@ -81,35 +79,9 @@ export async function restoreContainer(opts: RestoreOptions): Promise<number> {
     store.remove(opts.id);
     throw err;
   }
-  const record: ContainerRecord = {
-    stateVersion: 1,
-    ociVersion: OCI_VERSION,
-    id: opts.id,
-    bundle: bundle.dir,
-    rootfs: bundle.rootfs,
-    pid: 0,
-    initStartTime: '',
-    created: nowRfc3339Nano(),
-    owner: '',
-    annotations: spec.annotations ?? {},
-    status: 'creating',
-    hooks: { poststart: spec.hooks?.poststart ?? [], poststop: spec.hooks?.poststop ?? [] },
-    cgroup: cgroups.record(),
-    ...(cgroups.systemdUnit ? { systemdUnit: cgroups.systemdUnit } : {}),
-    namespaces: (spec.linux?.namespaces ?? []).map((n) => (n.path ? { type: n.type, path: n.path } : { type: n.type })),
-    sharesPidNamespace: !(spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
-    rootless: false,
-    execFifo: path.join(stateDir, 'exec.fifo'),
-    creator: { pid: process.pid, startTime: readStartTime(process.pid) ?? '' },
-  };
-  const hookState = (status: string): HookState => ({
-    ociVersion: record.ociVersion,
-    id: record.id,
-    status,
-    pid: record.pid,
-    bundle: record.bundle,
-    annotations: record.annotations,
-  });
+  const record = newContainerRecord({ id: opts.id, bundle, spec, stateDir, cgroups, owner: '', rootless: false });
+
+  const hookState = (status: string): HookState => hookStateOf(record, status);
 
   if (!opts.detach && !opts.noSubreaper) native().setChildSubreaper();
   const forwarder = opts.detach ? undefined : new SignalForwarder();
