@@ -11,6 +11,7 @@ import { expect } from 'vitest';
 import { makeBusyboxRootfs } from '../helpers/busybox-rootfs';
 import { cgroupMounts } from '../helpers/host-capabilities';
 import { run, until, which, type Result, type Runtime } from './engines';
+import { startContainerd, type PrivateContainerd } from './private-containerd';
 import { runAsync, untilAsync } from './run-async';
 
 /**
@@ -40,22 +41,20 @@ export interface DockerdOptions {
 export class PrivateDockerd {
   readonly socket: string;
   readonly cgroupParent: string;
-  private readonly containerdState: string;
-  private containerd?: ChildProcess;
+  private containerd?: PrivateContainerd;
   private dockerd?: ChildProcess;
   private madePluginDir = false;
 
   private constructor(readonly dir: string) {
     this.socket = path.join(dir, 'docker.sock');
     this.cgroupParent = path.basename(dir);
-    this.containerdState = path.join(dir, 'containerd-state');
   }
 
   /** Starts containerd then dockerd under dir, and waits until `docker info` answers. */
   static async start(dir: string, runtimes: Runtime[], opts: DockerdOptions): Promise<PrivateDockerd> {
     const d = new PrivateDockerd(dir);
     d.madePluginDir = !fs.existsSync(PLUGIN_DIR);
-    await d.startContainerd();
+    d.containerd = await startContainerd('ocirt-dockerd-containerd-');
     await d.startDockerd(runtimes, opts);
     return d;
   }
@@ -75,8 +74,9 @@ export class PrivateDockerd {
    * (`--log <task dir>/log.json --log-format json`): the runtime's own words for a failure.
    */
   runtimeErrors(): string[] {
-    const tasks = path.join(this.containerdState, 'io.containerd.runtime.v2.task', 'moby');
     const out: string[] = [];
+    if (!this.containerd) return out;
+    const tasks = path.join(this.containerd.state, 'io.containerd.runtime.v2.task', 'moby');
     let ids: string[] = [];
     try {
       ids = fs.readdirSync(tasks);
@@ -118,8 +118,8 @@ export class PrivateDockerd {
   }
 
   /**
-   * Removes every container, stops dockerd then containerd by their pids (KILL after a
-   * grace time), kills any shim of this containerd still there, unmounts what is left
+   * Removes every container, stops dockerd by its pid (KILL after a grace time), kills
+   * any shim of its containerd still there, stops that containerd, unmounts what is left
    * under dir, removes the cgroup parent and dir.
    */
   async stop(): Promise<void> {
@@ -128,7 +128,6 @@ export class PrivateDockerd {
       if (all.length > 0) await this.docker(['rm', '--force', ...all], { timeoutMs: 60_000 });
     }
     await stopChild(this.dockerd, 20_000);
-    await stopChild(this.containerd, 10_000);
     for (const pid of this.shimPids()) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -136,6 +135,7 @@ export class PrivateDockerd {
         // gone already
       }
     }
+    await this.containerd?.stop();
     const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(this.dir + '/'));
     for (const m of mounts.reverse()) run('umount', ['-l', m]);
     for (const mount of new Set(cgroupMounts().values())) {
@@ -154,30 +154,6 @@ export class PrivateDockerd {
     }
   }
 
-  private async startContainerd(): Promise<void> {
-    const address = path.join(this.dir, 'containerd.sock');
-    const config = [
-      'version = 2',
-      `root = "${path.join(this.dir, 'containerd-root')}"`,
-      `state = "${this.containerdState}"`,
-      // dockerd needs neither CRI nor containerd's snapshotters (it has its own graph driver)
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
-      '[grpc]',
-      `  address = "${address}"`,
-      '[ttrpc]',
-      `  address = "${address}.ttrpc"`,
-      '[debug]',
-      '  address = ""',
-      '[metrics]',
-      '  address = ""',
-      '',
-    ].join('\n');
-    fs.writeFileSync(path.join(this.dir, 'containerd.toml'), config);
-    this.containerd = spawnLogged(which('containerd')!, ['--config', path.join(this.dir, 'containerd.toml')], path.join(this.dir, 'containerd.log'));
-    const up = await until(() => fs.existsSync(address), 30_000);
-    expect(up, `containerd did not start: ${this.log('containerd.log')}`).toBe(true);
-  }
-
   private async startDockerd(runtimes: Runtime[], opts: DockerdOptions): Promise<void> {
     const config: Record<string, unknown> = { 'deprecated-key-path': path.join(this.dir, 'key.json') };
     if (opts.registration === 'config') config.runtimes = Object.fromEntries(runtimes.filter((r) => r.name !== 'runc').map((r) => [r.name, { path: r.path }]));
@@ -189,7 +165,7 @@ export class PrivateDockerd {
       '--exec-root', path.join(this.dir, 'exec'),
       '--pidfile', path.join(this.dir, 'docker.pid'),
       '-H', `unix://${this.socket}`,
-      '--containerd', path.join(this.dir, 'containerd.sock'),
+      '--containerd', this.containerd!.address,
       '--cgroup-parent', this.cgroupParent,
       '--iptables=false', '--bridge=none', '--ip-forward=false', '--ip-masq=false',
       // runc is dockerd's built-in runtime: registering it again is refused
@@ -210,8 +186,9 @@ export class PrivateDockerd {
 
   /** Pids of containerd-shim-runc-v2 processes started for this containerd (its address in their argv). */
   private shimPids(): number[] {
-    const address = path.join(this.dir, 'containerd.sock');
     const pids: number[] = [];
+    if (!this.containerd) return pids;
+    const address = this.containerd.address;
     for (const entry of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
